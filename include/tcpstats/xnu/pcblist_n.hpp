@@ -29,31 +29,48 @@ namespace tcpstats::xnu {
 
 // The records of one PCB. A group starts at its xinpcb_n record; the others
 // are present when the kernel wrote them (socketless PCBs have no buffers,
-// UDP lists no tcpcb). Views point into the walked buffer.
+// UDP lists no tcpcb). Views point into the walked buffer. Trivially
+// copyable, so walking copies no more than a few cache lines per group.
 class connection_group {
  public:
   // Offset of the group's xinpcb_n record in the buffer.
   [[nodiscard]] constexpr std::size_t offset() const noexcept { return inpcb_.offset(); }
   [[nodiscard]] constexpr const xinpcb_n_view& inpcb() const noexcept { return inpcb_; }
-  [[nodiscard]] constexpr const std::optional<xsocket_n_view>& socket() const noexcept { return socket_; }
-  [[nodiscard]] constexpr const std::optional<xsockbuf_n_view>& rcvbuf() const noexcept { return rcvbuf_; }
-  [[nodiscard]] constexpr const std::optional<xsockbuf_n_view>& sndbuf() const noexcept { return sndbuf_; }
-  [[nodiscard]] constexpr const std::optional<xsockstat_n_view>& stats() const noexcept { return stats_; }
-  [[nodiscard]] constexpr const std::optional<xtcpcb_n_view>& tcpcb() const noexcept { return tcpcb_; }
+  [[nodiscard]] constexpr std::optional<xsocket_n_view> socket() const noexcept {
+    return present(kind::xso_socket, socket_);
+  }
+  [[nodiscard]] constexpr std::optional<xsockbuf_n_view> rcvbuf() const noexcept {
+    return present(kind::xso_rcvbuf, rcvbuf_);
+  }
+  [[nodiscard]] constexpr std::optional<xsockbuf_n_view> sndbuf() const noexcept {
+    return present(kind::xso_sndbuf, sndbuf_);
+  }
+  [[nodiscard]] constexpr std::optional<xsockstat_n_view> stats() const noexcept {
+    return present(kind::xso_stats, stats_);
+  }
+  [[nodiscard]] constexpr std::optional<xtcpcb_n_view> tcpcb() const noexcept {
+    return present(kind::xso_tcpcb, tcpcb_);
+  }
 
   // User-space-stack flows (macOS 12+) have no kernel PCB behind them.
   [[nodiscard]] constexpr bool is_user_space_flow() const noexcept { return inpcb_.xi_inpp() == 0; }
 
  private:
   friend class group_range;
-  constexpr explicit connection_group(xinpcb_n_view inpcb) noexcept : inpcb_(inpcb) {}
+
+  template <class View>
+  [[nodiscard]] constexpr std::optional<View> present(std::uint32_t record_kind, const View& view) const noexcept {
+    if ((kinds_ & record_kind) == 0) return std::nullopt;
+    return view;
+  }
 
   xinpcb_n_view inpcb_;
-  std::optional<xsocket_n_view> socket_;
-  std::optional<xsockbuf_n_view> rcvbuf_;
-  std::optional<xsockbuf_n_view> sndbuf_;
-  std::optional<xsockstat_n_view> stats_;
-  std::optional<xtcpcb_n_view> tcpcb_;
+  xsocket_n_view socket_;
+  xsockbuf_n_view rcvbuf_;
+  xsockbuf_n_view sndbuf_;
+  xsockstat_n_view stats_;
+  xtcpcb_n_view tcpcb_;
+  std::uint32_t kinds_ = 0;  // XSO_* bits of the records seen
 };
 
 // A single-pass range over the groups of a list. Iteration yields
@@ -116,91 +133,82 @@ class group_range {
       done_ = true;
       return;
     }
-    std::optional<connection_group> group;
+    // current_ holds a group until the walk fails: refill it in place (its
+    // stale views are masked by kinds_ = 0) rather than copy a new one in.
+    connection_group& group = *current_;
+    group.kinds_ = 0;
     const step outcome = next_group(group);
-    if (outcome == step::group) {
-      current_ = *group;
-    } else if (outcome == step::error) {
+    if (outcome == step::error) {
       current_ = *failure_;
-    } else {
+    } else if (outcome == step::end) {
       done_ = true;
     }
   }
 
   // Reads records from cursor_ until one group is complete, the trailer is
-  // reached or the input is malformed.
-  step next_group(std::optional<connection_group>& group) noexcept {
-    unsigned seen_kinds = 0;
+  // reached or the input is malformed. Invariant: cursor_ <= buffer size.
+  step next_group(connection_group& group) noexcept {
+    bool open = false;  // an xinpcb_n has started the group
     for (;;) {
       const std::size_t pos = cursor_;
-      const std::size_t size = buffer_.size();
-      if (pos == size) {
-        if (group) return step::group;  // the next call reports the missing trailer
+      const std::size_t remaining = buffer_.size() - pos;
+      if (remaining < 8) {
+        if (remaining != 0) return fail(errc::truncated_record, pos);
+        if (open) return step::group;  // the next call reports the missing trailer
         return fail(errc::missing_trailer, pos);
       }
-      if (!fits(size, pos, 8)) return fail(errc::truncated_record, pos);
       const std::byte* at = buffer_.data() + pos;
       const std::uint32_t len = tcpstats::detail::load_le_unchecked<std::uint32_t>(at);
       const std::uint32_t record_kind = tcpstats::detail::load_le_unchecked<std::uint32_t>(at + 4);
       // A new group or the trailer completes the current group, whatever
       // their lengths turn out to be: the next call validates them.
       const bool is_trailer = len == header_len_;  // no record has the header's length
-      if (group && (is_trailer || record_kind == kind::xso_inpcb)) return step::group;
-      if (len == 0) return fail(errc::zero_length, pos);
+      if (open && (is_trailer || record_kind == kind::xso_inpcb)) return step::group;
 
+      // round_up_8 cannot wrap: len < 2^32. A stride that fits implies the
+      // record fits.
+      const std::size_t stride = round_up_8(len);
+      if (stride > remaining) return fail(errc::truncated_record, pos);
       if (is_trailer) {
-        if (!fits(size, pos, len)) return fail(errc::truncated_record, pos);
-        if (pos + len != size) return fail(errc::trailing_garbage, pos + len);
+        if (stride != remaining) return fail(errc::trailing_garbage, pos + stride);
         trailer_ = xinpgen_view(buffer_.subspan(pos, len), pos);
         return step::end;
       }
-      if (len < 8) return fail(errc::record_too_short, pos);
-      if (!fits(size, pos, len)) return fail(errc::truncated_record, pos);
-      const std::size_t stride = round_up_8(len);
-      if (!fits(size, pos, stride)) return fail(errc::truncated_record, pos);
+      if (len < 8) return fail(len == 0 ? errc::zero_length : errc::record_too_short, pos);
       const auto bytes = buffer_.subspan(pos, len);
 
       if (record_kind == kind::xso_inpcb) {
         if (len < xinpcb_n_view::min_size) return fail(errc::record_too_short, pos);
-        group.emplace(connection_group(xinpcb_n_view(bytes, pos)));
-        cursor_ = pos + stride;
-        continue;
-      }
-      if (!group) return fail(errc::record_outside_group, pos);
-
-      const bool known = record_kind == kind::xso_socket || record_kind == kind::xso_rcvbuf ||
-                         record_kind == kind::xso_sndbuf || record_kind == kind::xso_stats ||
-                         record_kind == kind::xso_tcpcb;
-      if (known) {
-        if ((seen_kinds & record_kind) != 0) return fail(errc::duplicate_record, pos);
-        seen_kinds |= record_kind;
-      }
-      switch (record_kind) {
-        case kind::xso_socket:
-          if (len < xsocket_n_view::min_size) return fail(errc::record_too_short, pos);
-          group->socket_.emplace(bytes, pos);
-          break;
-        case kind::xso_rcvbuf:
-          if (len < xsockbuf_n_view::min_size) return fail(errc::record_too_short, pos);
-          group->rcvbuf_.emplace(bytes, pos);
-          break;
-        case kind::xso_sndbuf:
-          if (len < xsockbuf_n_view::min_size) return fail(errc::record_too_short, pos);
-          group->sndbuf_.emplace(bytes, pos);
-          break;
-        case kind::xso_stats:
-          if (len < xsockstat_n_view::min_size) return fail(errc::record_too_short, pos);
-          group->stats_.emplace(bytes, pos);
-          break;
-        case kind::xso_tcpcb:
-          if (len < xtcpcb_n_view::min_size) return fail(errc::record_too_short, pos);
-          group->tcpcb_.emplace(bytes, pos);
-          break;
-        default:  // kind 0 (socketless placeholders) and unknown kinds: skipped
-          break;
+        group.inpcb_ = xinpcb_n_view(bytes, pos);
+        open = true;
+      } else if (!open) {
+        return fail(errc::record_outside_group, pos);
+      } else {
+        bool ok = true;
+        switch (record_kind) {
+          case kind::xso_socket: ok = attach(group, group.socket_, record_kind, bytes, pos); break;
+          case kind::xso_rcvbuf: ok = attach(group, group.rcvbuf_, record_kind, bytes, pos); break;
+          case kind::xso_sndbuf: ok = attach(group, group.sndbuf_, record_kind, bytes, pos); break;
+          case kind::xso_stats: ok = attach(group, group.stats_, record_kind, bytes, pos); break;
+          case kind::xso_tcpcb: ok = attach(group, group.tcpcb_, record_kind, bytes, pos); break;
+          default: break;  // kind 0 (socketless placeholders) and unknown kinds: skipped
+        }
+        if (!ok) return step::error;
       }
       cursor_ = pos + stride;
     }
+  }
+
+  // Adds a per-connection record to the group: once per kind, and at least
+  // as long as the oldest layout of its struct.
+  template <class View>
+  bool attach(connection_group& group, View& slot, std::uint32_t record_kind, std::span<const std::byte> bytes,
+              std::size_t pos) noexcept {
+    if ((group.kinds_ & record_kind) != 0) return fail(errc::duplicate_record, pos), false;
+    if (bytes.size() < View::min_size) return fail(errc::record_too_short, pos), false;
+    slot = View(bytes, pos);
+    group.kinds_ |= record_kind;
+    return true;
   }
 
   step fail(errc code, std::size_t offset) noexcept {
@@ -213,7 +221,7 @@ class group_range {
   std::size_t cursor_;
   bool started_ = false;
   bool done_ = false;
-  result<connection_group> current_{parse_error{errc::missing_trailer, 0}};
+  result<connection_group> current_{connection_group{}};
   std::optional<parse_error> failure_;
   std::optional<xinpgen_view> trailer_;
 };

@@ -29,6 +29,7 @@ template <class Layout, std::size_t N>
 template <class Layout, std::size_t N>
 [[nodiscard]] constexpr const Layout& select_layout(const std::array<Layout, N>& generations,
                                                     std::size_t length) noexcept {
+  if (length == generations[N - 1].size) return generations[N - 1];  // today's kernels
   for (const auto& g : generations) {
     if (g.size == length) return g;
   }
@@ -79,6 +80,8 @@ class record_view {
   using layout_type = Layout;
   static constexpr std::size_t min_size = minimum_size(Generations);
 
+  // An empty view, only ever held as "absent" inside a connection_group.
+  constexpr record_view() noexcept = default;
   constexpr record_view(std::span<const std::byte> bytes, std::size_t offset) noexcept
       : bytes_(bytes), offset_(offset), layout_(&select_layout(Generations, bytes.size())) {}
 
@@ -138,9 +141,9 @@ class record_view {
   }
 
  private:
-  std::span<const std::byte> bytes_;
-  std::size_t offset_;
-  const Layout* layout_;
+  std::span<const std::byte> bytes_{};
+  std::size_t offset_ = 0;
+  const Layout* layout_ = nullptr;
 };
 
 }  // namespace tcpstats::xnu::detail

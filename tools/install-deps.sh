@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs what building and testing tcpstats needs on Debian/Ubuntu, if
+# missing. Runs apt-get as root, through sudo when not root.
+set -eu
+
+packages="meson ninja-build g++ clang-14 libclang-rt-14-dev pkg-config python3
+protobuf-compiler libprotobuf-dev libsimdjson-dev catch2 libbenchmark-dev"
+
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+echo "installing:$missing" >&2
+$sudo apt-get update -q
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
