@@ -92,6 +92,7 @@ inline std::string record_text(const connection_record& r) {
   TCPSTATS_FIELD(effective_pid);
   TCPSTATS_FIELD(uid);
   TCPSTATS_FIELD(fd);
+  TCPSTATS_FIELD(command);
   TCPSTATS_FIELD(ecn_flags);
   TCPSTATS_FIELD(encaps_port);
 #undef TCPSTATS_FIELD

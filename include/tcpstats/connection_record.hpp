@@ -125,6 +125,7 @@ struct connection_record {
   std::optional<std::int32_t> effective_pid;
   std::optional<std::uint32_t> uid;
   std::optional<std::int32_t> fd;
+  std::optional<short_name> command;  // the process's short name (comm)
 
   // Options.
   std::optional<std::uint32_t> ecn_flags;

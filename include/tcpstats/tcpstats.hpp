@@ -12,4 +12,5 @@
 #include "tcpstats/xnu/pcblist_n.hpp"
 #include "tcpstats/xnu/record_view.hpp"
 #include "tcpstats/xnu/records.hpp"
+#include "tcpstats/xnu/tcpstat.hpp"
 #include "tcpstats/xnu/units.hpp"

@@ -1,0 +1,114 @@
+#include "capture.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+
+#include "meta_file.hpp"
+
+namespace tcpstats::reader {
+
+namespace {
+
+enum class read_status { ok, missing, failed };
+
+read_status read_file(const std::string& path, std::vector<std::byte>& out, std::string& error) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return read_status::missing;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": " + std::strerror(errno);
+    return read_status::failed;
+  }
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    error = path + ": read error";
+    return read_status::failed;
+  }
+  out.resize(bytes.size());
+  std::memcpy(out.data(), bytes.data(), bytes.size());
+  return read_status::ok;
+}
+
+bool write_file(const std::string& path, const void* data, std::size_t size, std::string& error) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+    out.flush();
+    if (!out) {
+      error = temporary + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+const char* table_extension(platform source) {
+  switch (source) {
+    case platform::macos: return "pcblist_n";
+    case platform::freebsd: return "pcblist";
+    case platform::linux_: return "netlink";
+    case platform::unknown: break;
+  }
+  return "dump";
+}
+
+}  // namespace
+
+std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& error) {
+  raw_pass raw;
+  const read_status table = read_file(path, raw.table, error);
+  if (table == read_status::missing) error = path + ": " + std::strerror(ENOENT);
+  if (table != read_status::ok) return std::nullopt;
+
+  std::vector<std::byte> meta_bytes;
+  const std::string meta_path = path + ".meta.json";
+  switch (read_file(meta_path, meta_bytes, error)) {
+    case read_status::failed: return std::nullopt;
+    case read_status::missing: break;
+    case read_status::ok: {
+      std::string why;
+      const auto meta = parse_meta({reinterpret_cast<const char*>(meta_bytes.data()), meta_bytes.size()}, why);
+      if (!meta) {
+        error = meta_path + ": " + why;
+        return std::nullopt;
+      }
+      raw.meta = *meta;
+    }
+  }
+  std::vector<std::byte> stats;
+  switch (read_file(path + ".tcp_stats", stats, error)) {
+    case read_status::failed: return std::nullopt;
+    case read_status::missing: break;
+    case read_status::ok: raw.tcp_stats = std::move(stats);
+  }
+  error.clear();
+  return raw;
+}
+
+std::optional<std::string> write_raw_pass(const std::string& dir, std::uint64_t sequence, platform source,
+                                          const raw_pass& raw, std::string& error) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%06llu.", static_cast<unsigned long long>(sequence));
+  const std::string path = dir + "/" + name + table_extension(source);
+  pass_meta meta = raw.meta;
+  meta.source = source;
+  const std::string meta_text = format_meta(meta);
+  if (!write_file(path, raw.table.data(), raw.table.size(), error)) return std::nullopt;
+  if (!write_file(path + ".meta.json", meta_text.data(), meta_text.size(), error)) return std::nullopt;
+  if (raw.tcp_stats && !write_file(path + ".tcp_stats", raw.tcp_stats->data(), raw.tcp_stats->size(), error)) {
+    return std::nullopt;
+  }
+  return path;
+}
+
+}  // namespace tcpstats::reader

@@ -1,0 +1,113 @@
+#include "decode.hpp"
+
+#include "tcpstats/bytes.hpp"
+#include "tcpstats/xnu/materialize.hpp"
+#include "tcpstats/xnu/tcpstat.hpp"
+
+namespace tcpstats::reader {
+
+std::optional<platform> sniff_platform(std::span<const std::byte> bytes) {
+  if (load_le<std::uint32_t>(bytes, 0) == 24u) return platform::macos;
+  if (load_le<std::uint64_t>(bytes, 0) == 64u) return platform::freebsd;
+  // struct nlmsghdr: u32 length, u16 type (20 = SOCK_DIAG_BY_FAMILY, 3 = DONE, 2 = ERROR).
+  const auto length = load_le<std::uint32_t>(bytes, 0);
+  const auto type = load_le<std::uint16_t>(bytes, 4);
+  if (length && *length >= 16 && type && (*type == 20 || *type == 3 || *type == 2)) return platform::linux_;
+  return std::nullopt;
+}
+
+namespace {
+
+std::string at_byte(const parse_error& e) {
+  return "byte " + std::to_string(e.offset) + ": " + std::string(to_string(e.code));
+}
+
+std::optional<pass> decode_macos(const raw_pass& raw, std::string& error) {
+  xnu::decode_options options;
+  if (raw.meta.os_release) {
+    const auto release = xnu::parse_darwin_release(*raw.meta.os_release);
+    if (!release) {
+      error = "os_release \"" + *raw.meta.os_release + "\" is not a Darwin release (e.g. 24.4.0)";
+      return std::nullopt;
+    }
+    options.release = *release;
+  }
+  options.tcp_now_ms = raw.meta.tcp_now_ms;
+
+  const auto list = xnu::pcblist_n::parse(raw.table);
+  if (!list) {
+    error = at_byte(list.error());
+    return std::nullopt;
+  }
+  pass out;
+  out.platform = platform::macos;
+  out.records.reserve(list->header().xig_count());
+  auto groups = list->groups();
+  for (const auto& group : groups) {
+    if (!group) {
+      error = at_byte(group.error());
+      return std::nullopt;
+    }
+    xnu::materialize(*group, options, out.records.emplace_back());
+  }
+  const auto trailer = groups.trailer();
+  if (!trailer) {
+    error = at_byte(trailer.error());
+    return std::nullopt;
+  }
+  out.pcblist_generation = trailer->xig_gen();
+  out.pcblist_generation_changed = trailer->xig_gen() != list->header().xig_gen();
+  if (raw.generation_changed) out.pcblist_generation_changed = *raw.generation_changed;
+  out.data_sources = {data_source::macos_pcblist_n};
+  out.record_sources = {data_source::macos_pcblist_n};
+
+  if (raw.tcp_stats && xnu::is_readable(*raw.tcp_stats)) {
+    const auto stats = xnu::decode_tcpstat(*raw.tcp_stats);
+    if (!stats) {
+      error = "net.inet.tcp.stats: " + std::to_string(raw.tcp_stats->size()) + " bytes, fewer than " +
+              std::to_string(xnu::tcpstat_min_size);
+      return std::nullopt;
+    }
+    system_counters c;
+    c.width_bits = 32;
+    c.conn_attempts = stats->connattempt;
+    c.accepts = stats->accepts;
+    c.connects = stats->connects;
+    c.drops = stats->drops;
+    c.snd_total_packets = stats->sndtotal;
+    c.snd_bytes = stats->sndbyte;
+    c.snd_rexmit_packets = stats->sndrexmitpack;
+    c.snd_rexmit_bytes = stats->sndrexmitbyte;
+    c.rcv_total_packets = stats->rcvtotal;
+    c.rcv_bytes = stats->rcvbyte;
+    c.rcv_dup_packets = stats->rcvduppack;
+    c.rcv_badsum = stats->rcvbadsum;
+    out.counters = c;
+    out.data_sources.push_back(data_source::macos_tcp_stats);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<pass> decode_raw_pass(const raw_pass& raw, platform source, std::string& error) {
+  std::optional<pass> out;
+  switch (source) {
+    case platform::macos: out = decode_macos(raw, error); break;
+    case platform::freebsd:
+    case platform::linux_:
+    case platform::unknown:
+      error = "decoding " + std::string(source == platform::freebsd ? "FreeBSD" : source == platform::linux_ ? "Linux" : "unknown") +
+              " dumps is not supported by this build";
+      return std::nullopt;
+  }
+  if (!out) return std::nullopt;
+  if (raw.meta.hostname) out->hostname = *raw.meta.hostname;
+  if (raw.meta.os_version) out->os_version = *raw.meta.os_version;
+  if (raw.meta.os_release) out->os_release = *raw.meta.os_release;
+  if (raw.meta.timestamp_ns) out->timestamp_ns = *raw.meta.timestamp_ns;
+  if (raw.meta.collection_duration_ns) out->collection_duration_ns = *raw.meta.collection_duration_ns;
+  return out;
+}
+
+}  // namespace tcpstats::reader

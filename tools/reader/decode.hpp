@@ -1,0 +1,23 @@
+#pragma once
+// Turns a raw pass (kernel bytes plus their meta) into a decoded pass.
+// Shared by --replay and live collection, so both decode identically.
+
+#include <optional>
+#include <span>
+#include <string>
+
+#include "pass.hpp"
+#include "raw_pass.hpp"
+
+namespace tcpstats::reader {
+
+// Guesses the kernel interface that wrote `bytes` from its first bytes: a
+// 24-byte xinpgen (macOS), a 64-byte u64-length xinpgen (FreeBSD) or a
+// netlink message header (Linux). Empty when nothing matches.
+[[nodiscard]] std::optional<platform> sniff_platform(std::span<const std::byte> bytes);
+
+// Decodes `raw` as written by `source`. On failure returns empty and sets
+// `error` to one line ("byte 640: record runs past the end of the buffer").
+[[nodiscard]] std::optional<pass> decode_raw_pass(const raw_pass& raw, platform source, std::string& error);
+
+}  // namespace tcpstats::reader

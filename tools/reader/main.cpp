@@ -1,0 +1,225 @@
+// tcpstats-reader: every TCP connection of this host (or of captured kernel
+// dumps) as protobuf BatchMessages, one per pass. See --help.
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "batch_encoder.hpp"
+#include "capture.hpp"
+#include "decode.hpp"
+#include "meta_file.hpp"
+#include "options.hpp"
+#include "output.hpp"
+#include "tcpstats/xnu/tcpstat.hpp"
+#if defined(__APPLE__)
+#include "macos_live.hpp"
+#endif
+
+namespace reader = tcpstats::reader;
+
+namespace {
+
+// Documented in --help.
+enum exit_status : int { exit_ok = 0, exit_malformed = 1, exit_usage = 2, exit_io = 3, exit_live = 4 };
+
+volatile sig_atomic_t stop_requested = 0;
+extern "C" void request_stop(int) { stop_requested = 1; }
+
+void install_signal_handlers() {
+  // A closed pipe shows as EPIPE from write(), handled as a quiet end.
+  signal(SIGPIPE, SIG_IGN);
+  struct sigaction action {};
+  action.sa_handler = request_stop;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: a signal cuts the sleep between passes short
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+int fail(int status, const std::string& message) {
+  std::cerr << "tcpstats-reader: " << message << "\n";
+  return status;
+}
+
+std::uint64_t monotonic_ns() {
+  struct timespec ts {};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// Sleeps until `deadline` on the monotonic clock; false when a signal asked
+// to stop first.
+bool sleep_until(std::uint64_t deadline) {
+  struct timespec ts {};
+  ts.tv_sec = static_cast<time_t>(deadline / 1'000'000'000u);
+  ts.tv_nsec = static_cast<long>(deadline % 1'000'000'000u);
+  for (;;) {
+    if (stop_requested) return false;
+#if defined(__APPLE__)
+    const std::uint64_t now = monotonic_ns();
+    if (now >= deadline) return true;
+    struct timespec rest {};
+    rest.tv_sec = static_cast<time_t>((deadline - now) / 1'000'000'000u);
+    rest.tv_nsec = static_cast<long>((deadline - now) % 1'000'000'000u);
+    if (nanosleep(&rest, nullptr) == 0) return !stop_requested;
+#else
+    const int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
+    if (rc == 0) return !stop_requested;
+    if (rc != EINTR) return !stop_requested;
+#endif
+  }
+}
+
+reader::platform running_platform() {
+#if defined(__APPLE__)
+  return reader::platform::macos;
+#elif defined(__FreeBSD__)
+  return reader::platform::freebsd;
+#elif defined(__linux__)
+  return reader::platform::linux_;
+#else
+  return reader::platform::unknown;
+#endif
+}
+
+// Says once per run that net.inet.tcp.stats came back unreadable.
+void note_unreadable_counters(const reader::raw_pass& raw) {
+  static bool said = false;
+  if (said || !raw.tcp_stats || tcpstats::xnu::is_readable(*raw.tcp_stats)) return;
+  said = true;
+  std::cerr << "tcpstats-reader: net.inet.tcp.stats reads as zeros (macOS hides it from non-root): "
+               "system counters are left out\n";
+}
+
+// Reports passes that took more than 80 % of the interval, at most once a minute.
+class slow_pass_report {
+ public:
+  void add(std::uint64_t took_ns, std::uint64_t interval_ns) {
+    ++passes_;
+    if (took_ns * 5 <= interval_ns * 4) return;
+    ++slow_;
+    const std::uint64_t now = monotonic_ns();
+    if (reported_ && now - last_report_ < 60'000'000'000u) return;
+    reported_ = true;
+    last_report_ = now;
+    std::cerr << "tcpstats-reader: " << slow_ << " of " << passes_ << " passes took more than 80% of the "
+              << interval_ns / 1'000'000 << " ms interval (last: " << took_ns / 1'000'000 << " ms)\n";
+  }
+
+ private:
+  std::uint64_t passes_ = 0, slow_ = 0, last_report_ = 0;
+  bool reported_ = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string error;
+  const auto parsed = reader::parse_options(argc, argv, error);
+  if (!parsed) return fail(exit_usage, error + " (see --help)");
+  const reader::options& opts = *parsed;
+  if (opts.help) {
+    std::cout << reader::help_text();
+    return exit_ok;
+  }
+  if (opts.version) {
+    std::cout << reader::tool_version << "\n";
+    return exit_ok;
+  }
+
+  const bool replay = !opts.replay_files.empty();
+  const reader::platform live_source = opts.source.value_or(running_platform());
+  if (!replay) {
+    if (live_source != running_platform()) {
+      return fail(exit_usage, "live collection reads this host's kernel: --source " +
+                                  std::string(reader::platform_name(live_source)) +
+                                  " needs --replay FILE on this platform");
+    }
+#if !defined(__APPLE__)
+    return fail(exit_live, "live collection on " + std::string(reader::platform_name(live_source)) +
+                               " is not supported by this build; decode dumps with --replay FILE");
+#endif
+  }
+
+  install_signal_handlers();
+  reader::output_sink sink(opts.output);
+  if (!sink.is_open()) return fail(exit_io, sink.error());
+  if (!opts.capture_dir.empty() && ::mkdir(opts.capture_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return fail(exit_io, opts.capture_dir + ": " + std::strerror(errno));
+  }
+
+  reader::batch_encoder encoder(opts.format, opts.pretty);
+  reader::run_context run;
+  run.interval_ms = static_cast<std::uint32_t>(opts.interval.count() / 1'000'000);
+  const auto interval_ns = static_cast<std::uint64_t>(opts.interval.count());
+  std::optional<reader::system_counters> previous_counters;
+  slow_pass_report slow;
+  std::string batch;
+  const std::uint64_t first_slot = monotonic_ns();
+
+  for (std::uint64_t index = 0; opts.count == 0 || index < opts.count; ++index) {
+    if (replay && index >= opts.replay_files.size()) break;
+    const std::uint64_t started = monotonic_ns();
+
+    std::optional<reader::raw_pass> raw;
+    reader::platform source = live_source;
+    std::string where;  // the file or sysctl an error concerns
+    if (replay) {
+      where = opts.replay_files[index];
+      raw = reader::read_raw_pass(where, error);
+      if (!raw) return fail(exit_io, error);
+      if (opts.source) {
+        source = *opts.source;
+      } else if (raw->meta.source) {
+        source = *raw->meta.source;
+      } else if (const auto sniffed = reader::sniff_platform(raw->table)) {
+        source = *sniffed;
+      } else {
+        return fail(exit_malformed, where + ": not a dump this tool knows (give --source)");
+      }
+    } else {
+#if defined(__APPLE__)
+      where = "net.inet.tcp.pcblist_n";
+      raw = reader::read_macos_pass(error);
+      if (!raw) return fail(exit_live, error);
+#endif
+    }
+    note_unreadable_counters(*raw);
+
+    auto decoded = reader::decode_raw_pass(*raw, source, error);
+    if (!decoded) return fail(exit_malformed, where + ": " + error);
+    if (replay) decoded->source_file = where;
+    if (!opts.capture_dir.empty() &&
+        !reader::write_raw_pass(opts.capture_dir, index + 1, source, *raw, error)) {
+      return fail(exit_io, error);
+    }
+
+    run.batch_sequence = index + 1;
+    encoder.encode(*decoded, run, previous_counters, batch);
+    switch (sink.write(batch)) {
+      case reader::output_sink::status::ok: break;
+      case reader::output_sink::status::closed: return exit_ok;  // e.g. `| head` is done
+      case reader::output_sink::status::failed: return fail(exit_io, sink.error());
+    }
+    previous_counters = decoded->counters;
+
+    if (stop_requested) break;
+    if (replay) continue;
+    slow.add(monotonic_ns() - started, interval_ns);
+    if (opts.count != 0 && index + 1 >= opts.count) break;
+    // The next slot on the fixed grid first_slot + k * interval: a slow pass
+    // skips slots rather than shifting every later pass.
+    const std::uint64_t now = monotonic_ns();
+    const std::uint64_t next = first_slot + ((now - first_slot) / interval_ns + 1) * interval_ns;
+    if (!sleep_until(next)) break;
+  }
+  return exit_ok;
+}

@@ -1,0 +1,168 @@
+#include "options.hpp"
+
+#include <getopt.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "meta_file.hpp"
+
+namespace tcpstats::reader {
+
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.')) ++digits;
+  const std::string_view number = text.substr(0, digits);
+  const std::string_view unit = text.substr(digits);
+  if (number.empty() || number.front() == '.' || number.back() == '.' ||
+      number.find('.') != number.rfind('.')) {
+    return std::nullopt;
+  }
+  double value = 0;
+  for (const char c : number) {
+    if (c == '.') continue;
+    value = value * 10 + (c - '0');
+  }
+  if (const auto dot = number.find('.'); dot != std::string_view::npos) {
+    value /= std::pow(10.0, static_cast<double>(number.size() - dot - 1));
+  }
+  double seconds_per_unit = 0;
+  if (unit.empty() || unit == "s") {
+    seconds_per_unit = 1;
+  } else if (unit == "ms") {
+    seconds_per_unit = 1e-3;
+  } else if (unit == "us") {
+    seconds_per_unit = 1e-6;
+  } else if (unit == "m") {
+    seconds_per_unit = 60;
+  } else {
+    return std::nullopt;
+  }
+  const double ns = value * seconds_per_unit * 1e9;
+  if (!(ns >= 1e6) || ns > 86400e9) return std::nullopt;  // 1 ms .. 1 day
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(ns)));
+}
+
+std::string help_text() {
+  return R"(usage: tcpstats-reader [OPTIONS]
+       tcpstats-reader [OPTIONS] --replay FILE [FILE...]
+
+Emits every TCP connection of this host (or of captured kernel dumps) as
+protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
+
+  -i, --interval DURATION  time between passes: 1, 0.5, 500ms, 2s, 1m (default 1s)
+  -c, --count N            number of passes; 0 = until interrupted (default 0)
+      --once               one pass (same as --count 1)
+  -f, --format FORMAT      jsonl: one proto3 JSON BatchMessage per line (default)
+                           binary: varint length + BatchMessage per batch
+      --pretty             indented JSON (with --format jsonl)
+  -o, --output PATH        write to PATH instead of standard output
+  -s, --source SOURCE      auto (this platform), macos, freebsd or linux
+      --replay FILE...     decode raw kernel dumps instead of the live kernel,
+                           one pass per file: what `sysctl -b
+                           net.inet.tcp.pcblist_n` writes on a Mac. FILE.meta.json
+                           beside a dump supplies hostname, os_version, os_release,
+                           timestamp_ns, source; FILE.tcp_stats the raw
+                           net.inet.tcp.stats. Without --source or a meta file the
+                           source is recognised from the dump's first bytes.
+      --capture DIR        also save each pass's raw kernel bytes in DIR
+                           (NNNNNN.<table>, .meta.json, .tcp_stats) for --replay
+  -h, --help               this text
+  -V, --version            the version
+
+Exit status: 0 done (also when the reader of the output goes away, or on
+SIGINT/SIGTERM after the current batch); 1 a dump is malformed; 2 usage
+error; 3 a file could not be read or written; 4 live collection failed.
+)";
+}
+
+std::optional<options> parse_options(int argc, char** argv, std::string& error) {
+  enum : int { opt_once = 256, opt_pretty, opt_replay, opt_capture };
+  static const struct option long_options[] = {
+      {"interval", required_argument, nullptr, 'i'}, {"count", required_argument, nullptr, 'c'},
+      {"once", no_argument, nullptr, opt_once},      {"format", required_argument, nullptr, 'f'},
+      {"pretty", no_argument, nullptr, opt_pretty},  {"output", required_argument, nullptr, 'o'},
+      {"source", required_argument, nullptr, 's'},   {"replay", required_argument, nullptr, opt_replay},
+      {"capture", required_argument, nullptr, opt_capture}, {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},        {nullptr, 0, nullptr, 0}};
+
+  options out;
+  bool count_given = false, once = false;
+  optind = 1;
+  opterr = 0;
+  for (;;) {
+    const int previous = optind;
+    const int c = getopt_long(argc, argv, ":i:c:f:o:s:hV", long_options, nullptr);
+    if (c == -1) break;
+    const std::string value = optarg ? optarg : "";
+    const std::string word = previous < argc ? argv[previous] : "";
+    switch (c) {
+      case 'i': {
+        const auto interval = parse_duration(value);
+        if (!interval) {
+          error = "--interval: '" + value + "' is not a duration between 1ms and 1 day (e.g. 1, 0.5, 500ms, 2s)";
+          return std::nullopt;
+        }
+        out.interval = *interval;
+        out.interval_given = true;
+        break;
+      }
+      case 'c': {
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out.count);
+        if (ec != std::errc{} || end != value.data() + value.size() || value.empty()) {
+          error = "--count: '" + value + "' is not a number of passes";
+          return std::nullopt;
+        }
+        count_given = true;
+        break;
+      }
+      case opt_once: once = true; break;
+      case 'f':
+        if (value == "jsonl") {
+          out.format = output_format::jsonl;
+        } else if (value == "binary") {
+          out.format = output_format::binary;
+        } else {
+          error = "--format: '" + value + "' is not one of jsonl, binary";
+          return std::nullopt;
+        }
+        break;
+      case opt_pretty: out.pretty = true; break;
+      case 'o': out.output = value; break;
+      case 's':
+        if (value != "auto") {
+          out.source = platform_from_name(value);
+          if (!out.source) {
+            error = "--source: '" + value + "' is not one of auto, macos, freebsd, linux";
+            return std::nullopt;
+          }
+        }
+        break;
+      case opt_replay: out.replay_files.push_back(value); break;
+      case opt_capture: out.capture_dir = value; break;
+      case 'h': out.help = true; break;
+      case 'V': out.version = true; break;
+      case ':': error = "'" + word + "' needs a value"; return std::nullopt;
+      default: error = "unknown option '" + word + "'"; return std::nullopt;
+    }
+  }
+  for (int i = optind; i < argc; ++i) {
+    if (out.replay_files.empty()) {
+      error = "unexpected argument '" + std::string(argv[i]) + "' (replay files follow --replay)";
+      return std::nullopt;
+    }
+    out.replay_files.emplace_back(argv[i]);
+  }
+  if (once && count_given && out.count != 1) {
+    error = "--once contradicts --count " + std::to_string(out.count);
+    return std::nullopt;
+  }
+  if (once) out.count = 1;
+  if (out.pretty && out.format != output_format::jsonl) {
+    error = "--pretty applies to --format jsonl only";
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace tcpstats::reader

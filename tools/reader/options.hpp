@@ -1,0 +1,43 @@
+#pragma once
+// tcpstats-reader's command line.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pass.hpp"
+
+namespace tcpstats::reader {
+
+inline constexpr std::string_view tool_version = "tcpstats-reader 0.1.0";
+inline constexpr std::uint32_t schema_version = 1;
+
+enum class output_format { jsonl, binary };
+
+struct options {
+  std::chrono::nanoseconds interval = std::chrono::seconds(1);
+  bool interval_given = false;
+  std::uint64_t count = 0;  // passes; 0 = until interrupted
+  output_format format = output_format::jsonl;
+  bool pretty = false;
+  std::string output;                 // empty = standard output
+  std::optional<platform> source;     // empty = auto
+  std::vector<std::string> replay_files;
+  std::string capture_dir;            // empty = no capture
+  bool help = false;
+  bool version = false;
+};
+
+// "1", "0.5", "500ms", "2s", "1.5m": a positive duration of at most a day.
+[[nodiscard]] std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
+
+// Parses argv; on a usage error returns empty and sets `error` to one line
+// naming the offending word.
+[[nodiscard]] std::optional<options> parse_options(int argc, char** argv, std::string& error);
+
+[[nodiscard]] std::string help_text();
+
+}  // namespace tcpstats::reader

@@ -1,0 +1,34 @@
+#pragma once
+// Where batches go: standard output or a file, one whole batch per write
+// call sequence, flushed (unbuffered) after each.
+
+#include <string>
+#include <string_view>
+
+namespace tcpstats::reader {
+
+class output_sink {
+ public:
+  enum class status { ok, closed, failed };
+
+  // Opens PATH (created or truncated), or standard output when empty.
+  // On failure is_open() is false and error() says why.
+  explicit output_sink(const std::string& path);
+  ~output_sink();
+  output_sink(const output_sink&) = delete;
+  output_sink& operator=(const output_sink&) = delete;
+
+  [[nodiscard]] bool is_open() const { return fd_ >= 0; }
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+  // Writes all of `bytes`, retrying short writes and EINTR, so a signal
+  // never leaves half a batch. `closed` when the reader went away (EPIPE).
+  status write(std::string_view bytes);
+
+ private:
+  int fd_ = -1;
+  bool owned_ = false;
+  std::string error_;
+};
+
+}  // namespace tcpstats::reader

@@ -1,0 +1,65 @@
+#pragma once
+// What one pass over a host's TCP table yields, before it becomes a
+// protobuf BatchMessage. Free of protobuf so that the platform units
+// (macos_live.cpp, compiled by Zig for macOS in CI) can use it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tcpstats/connection_record.hpp"
+
+namespace tcpstats::reader {
+
+// Same numbers as the protobuf enums Platform and DataSource.
+enum class platform : int { unknown = 0, macos = 1, freebsd = 2, linux_ = 3 };
+
+enum class data_source : int {
+  macos_pcblist_n = 1,
+  freebsd_pcblist = 3,
+  kern_file = 6,
+  linux_sock_diag = 7,
+  linux_proc_fd = 8,
+  macos_tcp_stats = 9,
+  freebsd_tcp_stats = 10,
+  linux_proc_net_snmp = 11,
+};
+
+// Host-wide TCP counters as read (cumulative). `width_bits` is the
+// counters' own width: deltas are taken modulo 2^width_bits.
+struct system_counters {
+  unsigned width_bits = 64;
+  std::uint64_t conn_attempts = 0;
+  std::uint64_t accepts = 0;
+  std::uint64_t connects = 0;
+  std::uint64_t drops = 0;
+  std::uint64_t snd_total_packets = 0;
+  std::uint64_t snd_bytes = 0;
+  std::uint64_t snd_rexmit_packets = 0;
+  std::uint64_t snd_rexmit_bytes = 0;
+  std::uint64_t rcv_total_packets = 0;
+  std::uint64_t rcv_bytes = 0;
+  std::uint64_t rcv_dup_packets = 0;
+  std::uint64_t rcv_badsum = 0;
+};
+
+struct pass {
+  // Metadata (see CollectionMetadata in proto/tcp_stats.proto).
+  std::uint64_t timestamp_ns = 0;
+  std::string hostname;
+  reader::platform platform = platform::unknown;
+  std::string os_version;
+  std::string os_release;
+  std::string source_file;  // replayed file; empty when live
+  std::vector<data_source> data_sources;
+  std::uint64_t collection_duration_ns = 0;
+  std::optional<std::uint64_t> pcblist_generation;
+  std::optional<bool> pcblist_generation_changed;
+
+  std::vector<connection_record> records;
+  std::vector<data_source> record_sources;  // the same for every record of a pass
+  std::optional<system_counters> counters;  // absent when not readable
+};
+
+}  // namespace tcpstats::reader

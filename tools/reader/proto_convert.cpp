@@ -1,0 +1,168 @@
+#include "proto_convert.hpp"
+
+#include <array>
+
+#include "options.hpp"
+
+namespace tcpstats::reader {
+
+namespace pb = tcpstats_reader;
+
+static_assert(static_cast<int>(platform::macos) == pb::PLATFORM_MACOS);
+static_assert(static_cast<int>(platform::freebsd) == pb::PLATFORM_FREEBSD);
+static_assert(static_cast<int>(platform::linux_) == pb::PLATFORM_LINUX);
+static_assert(static_cast<int>(data_source::macos_pcblist_n) == pb::DATA_SOURCE_MACOS_PCBLIST_N);
+static_assert(static_cast<int>(data_source::freebsd_pcblist) == pb::DATA_SOURCE_FREEBSD_PCBLIST);
+static_assert(static_cast<int>(data_source::kern_file) == pb::DATA_SOURCE_KERN_FILE);
+static_assert(static_cast<int>(data_source::linux_sock_diag) == pb::DATA_SOURCE_LINUX_SOCK_DIAG);
+static_assert(static_cast<int>(data_source::linux_proc_fd) == pb::DATA_SOURCE_LINUX_PROC_FD);
+static_assert(static_cast<int>(data_source::macos_tcp_stats) == pb::DATA_SOURCE_MACOS_TCP_STATS);
+static_assert(static_cast<int>(data_source::freebsd_tcp_stats) == pb::DATA_SOURCE_FREEBSD_TCP_STATS);
+static_assert(static_cast<int>(data_source::linux_proc_net_snmp) == pb::DATA_SOURCE_LINUX_PROC_NET_SNMP);
+
+void to_proto(const connection_record& r, std::span<const data_source> sources, pb::TcpSocketRecord& out) {
+  out.Clear();
+  const auto bytes_of = [](const ip_address& a) {
+    const auto octets = a.octets();
+    return std::string(reinterpret_cast<const char*>(octets.data()), octets.size());
+  };
+  if (r.local_address) {
+    out.set_local_addr(bytes_of(*r.local_address));
+    out.set_ip_version(r.local_address->family == ip_family::ipv4 ? pb::IP_VERSION_4 : pb::IP_VERSION_6);
+    if (r.local_address->scope_id != 0) out.set_local_scope_id(r.local_address->scope_id);
+  }
+  if (r.remote_address) {
+    out.set_remote_addr(bytes_of(*r.remote_address));
+    if (r.remote_address->scope_id != 0) out.set_remote_scope_id(r.remote_address->scope_id);
+  }
+  out.set_local_port(r.local_port);
+  out.set_remote_port(r.remote_port);
+  out.set_state(r.state ? static_cast<pb::TcpState>(static_cast<int>(*r.state) + 1) : pb::TCP_STATE_UNKNOWN);
+  if (r.kernel_state) out.set_kernel_state(*r.kernel_state);
+  if (r.dual_stack) out.set_dual_stack(*r.dual_stack);
+  if (r.user_space_flow) out.set_user_space_flow(true);
+  if (r.socket_id) out.set_socket_id(*r.socket_id);
+  if (r.inp_gencnt) out.set_inp_gencnt(*r.inp_gencnt);
+  if (r.tcp_flags) out.set_tcp_flags(*r.tcp_flags);
+  if (r.snd_cwnd) out.set_snd_cwnd(*r.snd_cwnd);
+  if (r.snd_ssthresh) out.set_snd_ssthresh(*r.snd_ssthresh);
+  if (r.snd_wnd) out.set_snd_wnd(*r.snd_wnd);
+  if (r.rcv_wnd) out.set_rcv_wnd(*r.rcv_wnd);
+  if (r.maxseg) out.set_maxseg(*r.maxseg);
+  if (r.snd_wscale) out.set_snd_wscale(*r.snd_wscale);
+  if (r.rcv_wscale) out.set_rcv_wscale(*r.rcv_wscale);
+  if (r.cc_algo) out.set_cc_algo(std::string(r.cc_algo->view()));
+  if (r.tcp_stack) out.set_tcp_stack(std::string(r.tcp_stack->view()));
+  if (r.rtt_us) out.set_rtt_us(*r.rtt_us);
+  if (r.rttvar_us) out.set_rttvar_us(*r.rttvar_us);
+  if (r.rto_us) out.set_rto_us(*r.rto_us);
+  if (r.rtt_min_us) out.set_rtt_min_us(*r.rtt_min_us);
+  if (r.rtt_update_count) out.set_rtt_update_count(*r.rtt_update_count);
+  if (r.snd_una) out.set_snd_una(*r.snd_una);
+  if (r.snd_nxt) out.set_snd_nxt(*r.snd_nxt);
+  if (r.snd_max) out.set_snd_max(*r.snd_max);
+  if (r.rcv_nxt) out.set_rcv_nxt(*r.rcv_nxt);
+  if (r.rcv_adv) out.set_rcv_adv(*r.rcv_adv);
+  if (r.rexmit_packets) out.set_rexmit_packets(*r.rexmit_packets);
+  if (r.ooo_packets) out.set_ooo_packets(*r.ooo_packets);
+  if (r.zerowin_probes) out.set_zerowin_probes(*r.zerowin_probes);
+  if (r.dupacks) out.set_dupacks(*r.dupacks);
+  if (r.rxt_shift) out.set_rxt_shift(*r.rxt_shift);
+  if (r.dsack_bytes) out.set_dsack_bytes(*r.dsack_bytes);
+  if (r.dsack_packets) out.set_dsack_packets(*r.dsack_packets);
+  if (r.tx_bytes) out.set_tx_bytes(*r.tx_bytes);
+  if (r.rx_bytes) out.set_rx_bytes(*r.rx_bytes);
+  if (r.tx_packets) out.set_tx_packets(*r.tx_packets);
+  if (r.rx_packets) out.set_rx_packets(*r.rx_packets);
+  if (r.timer_rexmt_ms) out.set_timer_rexmt_ms(*r.timer_rexmt_ms);
+  if (r.timer_persist_ms) out.set_timer_persist_ms(*r.timer_persist_ms);
+  if (r.timer_keep_ms) out.set_timer_keep_ms(*r.timer_keep_ms);
+  if (r.timer_2msl_ms) out.set_timer_2msl_ms(*r.timer_2msl_ms);
+  if (r.timer_delack_ms) out.set_timer_delack_ms(*r.timer_delack_ms);
+  if (r.idle_time_ms) out.set_idle_time_ms(*r.idle_time_ms);
+  if (r.connection_age_ms) out.set_connection_age_ms(*r.connection_age_ms);
+  if (r.snd_buf_used) out.set_snd_buf_used(*r.snd_buf_used);
+  if (r.snd_buf_hiwat) out.set_snd_buf_hiwat(*r.snd_buf_hiwat);
+  if (r.rcv_buf_used) out.set_rcv_buf_used(*r.rcv_buf_used);
+  if (r.rcv_buf_hiwat) out.set_rcv_buf_hiwat(*r.rcv_buf_hiwat);
+  if (r.listen_queue_len) out.set_listen_queue_len(*r.listen_queue_len);
+  if (r.listen_queue_limit) out.set_listen_queue_limit(*r.listen_queue_limit);
+  if (r.pid) out.set_pid(*r.pid);
+  if (r.effective_pid) out.set_effective_pid(*r.effective_pid);
+  if (r.uid) out.set_uid(*r.uid);
+  if (r.fd) out.set_fd(*r.fd);
+  if (r.command) out.set_command(std::string(r.command->view()));
+  if (r.ecn_flags) out.set_ecn_flags(*r.ecn_flags);
+  if (r.encaps_port) out.set_encaps_port(*r.encaps_port);
+  for (const data_source s : sources) out.add_sources(static_cast<pb::DataSource>(s));
+}
+
+void fill_metadata(const pass& p, const run_context& run, pb::CollectionMetadata& out) {
+  out.Clear();
+  out.set_timestamp_ns(p.timestamp_ns);
+  out.set_hostname(p.hostname);
+  out.set_platform(static_cast<pb::Platform>(p.platform));
+  out.set_os_version(p.os_version);
+  out.set_interval_ms(run.interval_ms);
+  for (const data_source s : p.data_sources) out.add_data_sources(static_cast<pb::DataSource>(s));
+  out.set_collection_duration_ns(p.collection_duration_ns);
+  if (p.pcblist_generation) out.set_pcblist_generation(*p.pcblist_generation);
+  out.set_batch_sequence(run.batch_sequence);
+  out.set_tool_version(std::string(tool_version));
+  out.set_schema_version(schema_version);
+  out.set_os_release(p.os_release);
+  out.set_source_file(p.source_file);
+  if (p.pcblist_generation_changed) out.set_pcblist_generation_changed(*p.pcblist_generation_changed);
+}
+
+void fill_summary(const pass& p, const run_context& run, const std::optional<system_counters>& previous,
+                  pb::SystemSummary& out) {
+  out.Clear();
+  out.set_timestamp_ns(p.timestamp_ns);
+  out.set_interval_ms(run.interval_ms);
+  out.set_total_sockets(static_cast<std::uint32_t>(p.records.size()));
+  std::array<std::uint32_t, 12> per_state{};  // by TcpState number
+  for (const auto& r : p.records) ++per_state[static_cast<std::size_t>(r.state ? static_cast<int>(*r.state) + 1 : 0)];
+  for (std::size_t state = 0; state < per_state.size(); ++state) {
+    if (per_state[state] == 0) continue;
+    auto* bucket = out.add_state_counts();
+    bucket->set_state(static_cast<pb::TcpState>(state));
+    bucket->set_count(per_state[state]);
+  }
+  if (!previous || !p.counters || previous->width_bits != p.counters->width_bits) return;
+  const system_counters& now = *p.counters;
+  // Counters wrap at their own width; a modular difference is the delta.
+  const std::uint64_t mask = now.width_bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << now.width_bits) - 1;
+  const auto delta = [mask](std::uint64_t later, std::uint64_t earlier) { return (later - earlier) & mask; };
+  out.set_delta_conn_attempts(delta(now.conn_attempts, previous->conn_attempts));
+  out.set_delta_accepts(delta(now.accepts, previous->accepts));
+  out.set_delta_connects(delta(now.connects, previous->connects));
+  out.set_delta_drops(delta(now.drops, previous->drops));
+  out.set_delta_snd_total_packets(delta(now.snd_total_packets, previous->snd_total_packets));
+  out.set_delta_snd_bytes(delta(now.snd_bytes, previous->snd_bytes));
+  out.set_delta_snd_rexmit_packets(delta(now.snd_rexmit_packets, previous->snd_rexmit_packets));
+  out.set_delta_snd_rexmit_bytes(delta(now.snd_rexmit_bytes, previous->snd_rexmit_bytes));
+  out.set_delta_rcv_total_packets(delta(now.rcv_total_packets, previous->rcv_total_packets));
+  out.set_delta_rcv_bytes(delta(now.rcv_bytes, previous->rcv_bytes));
+  out.set_delta_rcv_dup_packets(delta(now.rcv_dup_packets, previous->rcv_dup_packets));
+  out.set_delta_rcv_badsum(delta(now.rcv_badsum, previous->rcv_badsum));
+  if (out.delta_snd_total_packets() != 0) {
+    out.set_retransmit_rate(static_cast<double>(out.delta_snd_rexmit_packets()) /
+                            static_cast<double>(out.delta_snd_total_packets()));
+  }
+  if (out.delta_rcv_total_packets() != 0) {
+    out.set_duplicate_rate(static_cast<double>(out.delta_rcv_dup_packets()) /
+                           static_cast<double>(out.delta_rcv_total_packets()));
+  }
+}
+
+void build_batch(const pass& p, const run_context& run, const std::optional<system_counters>& previous,
+                 pb::BatchMessage& out) {
+  out.Clear();
+  fill_metadata(p, run, *out.mutable_metadata());
+  out.mutable_records()->Reserve(static_cast<int>(p.records.size()));
+  for (const auto& r : p.records) to_proto(r, p.record_sources, *out.add_records());
+  fill_summary(p, run, previous, *out.mutable_summary());
+}
+
+}  // namespace tcpstats::reader

@@ -1,0 +1,34 @@
+#pragma once
+// A pass exactly as the kernel handed it over: the raw bytes that
+// --capture saves and --replay reads back, and what a raw dump lacks
+// (the FILE.meta.json beside it).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pass.hpp"
+
+namespace tcpstats::reader {
+
+struct pass_meta {
+  std::optional<std::string> hostname;
+  std::optional<std::string> os_version;   // "15.4"
+  std::optional<std::string> os_release;   // kern.osrelease, "24.4.0"
+  std::optional<std::uint64_t> timestamp_ns;
+  std::optional<reader::platform> source;
+  std::optional<std::uint32_t> tcp_now_ms;  // macOS: estimated tcp_now at the read
+  std::optional<std::uint64_t> collection_duration_ns;
+  std::optional<std::string> tool_version;
+};
+
+struct raw_pass {
+  std::vector<std::byte> table;  // pcblist_n / pcblist / netlink dump
+  std::optional<std::vector<std::byte>> tcp_stats;  // raw net.inet.tcp.stats, when read
+  pass_meta meta;
+  std::optional<bool> generation_changed;  // live reads: still changing after retries
+};
+
+}  // namespace tcpstats::reader
