@@ -30,6 +30,17 @@ TEST_CASE("the sample dump is what its description builds", "[xnu][golden]") {
                    [](std::byte b, char c) { return b == static_cast<std::byte>(c); }));
 }
 
+TEST_CASE("every committed generation sample is what its description builds", "[xnu][golden]") {
+  for (const auto& version : tcpstats::test::xnu_reference_layouts::instance().versions()) {
+    INFO(version);
+    const std::string committed = read_text(data_dir + "gen-" + version + ".pcblist_n");
+    const auto built = tcpstats::test::build_xnu_generation_sample(version);
+    REQUIRE(committed.size() == built.size());
+    CHECK(std::equal(built.begin(), built.end(), committed.begin(),
+                     [](std::byte b, char c) { return b == static_cast<std::byte>(c); }));
+  }
+}
+
 TEST_CASE("the sample dump decodes to the expected records", "[xnu][golden]") {
   const std::string committed = read_text(data_dir + "sample-macos15.pcblist_n");
   const auto bytes = std::as_bytes(std::span(committed));

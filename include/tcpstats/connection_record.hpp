@@ -15,15 +15,20 @@
 
 namespace tcpstats {
 
-// A short NUL-padded kernel name (congestion control, TCP stack), copied
-// without allocation. Longer input is cut at capacity.
+// A short kernel name (congestion control, TCP stack, process), copied
+// without allocation. Longer input is cut at capacity, at a UTF-8 boundary.
 class short_name {
  public:
   static constexpr std::size_t capacity = 32;
 
   constexpr short_name() = default;
-  constexpr explicit short_name(std::string_view text) noexcept
-      : size_(static_cast<std::uint8_t>(std::min(text.size(), capacity))) {
+  constexpr explicit short_name(std::string_view text) noexcept {
+    std::size_t size = std::min(text.size(), capacity);
+    // Never cut a UTF-8 sequence in two: back off over continuation bytes.
+    if (size < text.size()) {
+      while (size > 0 && (static_cast<unsigned char>(text[size]) & 0xC0u) == 0x80u) --size;
+    }
+    size_ = static_cast<std::uint8_t>(size);
     std::copy_n(text.begin(), size_, chars_.begin());
   }
   [[nodiscard]] constexpr std::string_view view() const noexcept { return {chars_.data(), size_}; }

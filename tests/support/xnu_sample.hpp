@@ -218,4 +218,76 @@ inline std::vector<std::byte> build_xnu_sample() {
   return blob.finish();
 }
 
+// A small dump in the layout of one XNU release: an established IPv4
+// connection with an RTT sample, a dual-stack listener, an IPv6 TIME_WAIT
+// with a link-local end. Used for the CLI tests of every generation.
+inline std::vector<std::byte> build_xnu_generation_sample(const std::string& version) {
+  xnu_blob blob(version);
+  blob.header(3, 77, 700);
+
+  xnu_connection est;
+  est.xi_inpp = 0x51f0a2c4d8e61010;
+  est.laddr = v4_in_kernel_form(10, 0, 0, 5);
+  est.faddr = v4_in_kernel_form(10, 0, 0, 9);
+  est.lport = 50022;
+  est.fport = 443;
+  est.inp_gencnt = 1001;
+  est.xso_so = 0x51f0a2c4d8e62020;
+  est.so_uid = 501;
+  est.so_last_pid = 4242;
+  est.so_e_pid = 4243;
+  est.rcv_cc = 12;
+  est.snd_cc = 34;
+  est.traffic[0] = {10, 1000, 20, 2000};
+  est.traffic[1] = {1, 100, 2, 200};
+  est.traffic[2] = {0, 0, 0, 0};
+  est.traffic[3] = {3, 300, 4, 400};
+  est.t_state = 4;
+  est.t_srtt = 1000;  // 31.25 ms
+  est.t_rttvar = 160;  // 10 ms
+  est.t_rxtcur = 232;
+  est.t_rttupdated = 42;
+  est.snd_una = 5000;
+  est.snd_nxt = 5100;
+  est.snd_max = 5100;
+  est.rcv_nxt = 9000;
+  est.rcv_adv = 140072;
+  est.t_rcvtime = 90'000;
+  est.t_starttime = 30'000;
+  write_connection(blob, est);
+
+  xnu_connection listener;
+  listener.xi_inpp = 0x51f0a2c4d8e63010;
+  listener.vflag = 0x3;
+  listener.lport = 8443;
+  listener.inp_gencnt = 17;
+  listener.xso_so = 0x51f0a2c4d8e64020;
+  listener.so_uid = 0;
+  listener.so_last_pid = 88;
+  listener.so_e_pid = 88;
+  listener.so_qlen = 1;
+  listener.so_qlimit = 128;
+  listener.t_state = 1;
+  write_connection(blob, listener);
+
+  xnu_connection tw;
+  tw.xi_inpp = 0x51f0a2c4d8e65010;
+  tw.vflag = 0x2;
+  tw.laddr = {0xfe, 0x80, 0x00, 0x07, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x21};
+  tw.faddr = {0xfe, 0x80, 0x00, 0x07, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x42};
+  tw.lport = 22;
+  tw.fport = 61000;
+  tw.inp_gencnt = 999;
+  tw.xso_so = 0x51f0a2c4d8e66020;
+  tw.so_last_pid = 0;
+  tw.so_e_pid = 0;
+  tw.t_state = 10;
+  tw.t_srtt = 64;
+  tw.t_rttvar = 32;
+  write_connection(blob, tw);
+
+  blob.trailer(3, 77, 700);
+  return blob.finish();
+}
+
 }  // namespace tcpstats::test

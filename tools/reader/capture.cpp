@@ -64,7 +64,8 @@ const char* table_extension(platform source) {
 
 }  // namespace
 
-std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& error) {
+std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& error, bool& malformed) {
+  malformed = false;
   raw_pass raw;
   const read_status table = read_file(path, raw.table, error);
   if (table == read_status::missing) error = path + ": " + std::strerror(ENOENT);
@@ -80,6 +81,7 @@ std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& erro
       const auto meta = parse_meta({reinterpret_cast<const char*>(meta_bytes.data()), meta_bytes.size()}, why);
       if (!meta) {
         error = meta_path + ": " + why;
+        malformed = true;
         return std::nullopt;
       }
       raw.meta = *meta;

@@ -10,8 +10,10 @@
 namespace tcpstats::reader {
 
 // Reads FILE and, when they exist, FILE.meta.json and FILE.tcp_stats. On
-// failure returns empty and sets `error` to one line naming the file.
-[[nodiscard]] std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& error);
+// failure returns empty and sets `error` to one line naming the file, and
+// `malformed` when a file was read but its content is wrong (a bad meta file)
+// rather than unreadable.
+[[nodiscard]] std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& error, bool& malformed);
 
 // Writes DIR/NNNNNN.<extension> (NNNNNN = sequence, zero-padded) with its
 // .meta.json and .tcp_stats, each through a temporary file and a rename, so

@@ -174,8 +174,9 @@ int main(int argc, char** argv) {
     std::string where;  // the file or sysctl an error concerns
     if (replay) {
       where = opts.replay_files[index];
-      raw = reader::read_raw_pass(where, error);
-      if (!raw) return fail(exit_io, error);
+      bool malformed = false;
+      raw = reader::read_raw_pass(where, error, malformed);
+      if (!raw) return fail(malformed ? exit_malformed : exit_io, error);
       if (opts.source) {
         source = *opts.source;
       } else if (raw->meta.source) {

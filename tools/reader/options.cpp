@@ -71,7 +71,8 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
   -V, --version            the version
 
 Exit status: 0 done (also when the reader of the output goes away, or on
-SIGINT/SIGTERM after the current batch); 1 a dump is malformed; 2 usage
+SIGINT/SIGTERM after the current batch); 1 a dump or its meta file is
+malformed, or its source cannot be decoded by this build; 2 usage
 error; 3 a file could not be read or written; 4 live collection failed.
 )";
 }

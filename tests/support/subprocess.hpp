@@ -1,0 +1,86 @@
+#pragma once
+// Runs a program with arguments and collects its exit status, standard
+// output and standard error: the CLI tests' view of the tool, as a shell
+// would see it.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tcpstats::test {
+
+struct process_result {
+  int exit_status = -1;   // exit code, or -1 when killed by a signal
+  int term_signal = 0;
+  std::string out;
+  std::string err;
+};
+
+// `on_output` (optional) sees standard output as it arrives, with the child's
+// pid, and returns false to stop reading it (closing the pipe).
+inline process_result run_process(const std::vector<std::string>& argv,
+                                  const std::function<bool(pid_t, const std::string&)>& on_output = {}) {
+  int out_pipe[2], err_pipe[2];
+  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe");
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork");
+  if (pid == 0) {
+    dup2(out_pipe[1], STDOUT_FILENO);
+    dup2(err_pipe[1], STDERR_FILENO);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    signal(SIGPIPE, SIG_DFL);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  process_result result;
+  bool out_open = true, err_open = true;
+  char buffer[65536];
+  while (out_open || err_open) {
+    pollfd fds[2] = {{out_open ? out_pipe[0] : -1, POLLIN, 0}, {err_open ? err_pipe[0] : -1, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) continue;
+    if (out_open && (fds[0].revents & (POLLIN | POLLHUP))) {
+      const ssize_t n = read(out_pipe[0], buffer, sizeof buffer);
+      if (n <= 0) {
+        close(out_pipe[0]);
+        out_open = false;
+      } else {
+        result.out.append(buffer, static_cast<std::size_t>(n));
+        if (on_output && !on_output(pid, result.out)) {
+          close(out_pipe[0]);
+          out_open = false;
+        }
+      }
+    }
+    if (err_open && (fds[1].revents & (POLLIN | POLLHUP))) {
+      const ssize_t n = read(err_pipe[0], buffer, sizeof buffer);
+      if (n <= 0) {
+        close(err_pipe[0]);
+        err_open = false;
+      } else {
+        result.err.append(buffer, static_cast<std::size_t>(n));
+      }
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
+  return result;
+}
+
+}  // namespace tcpstats::test
