@@ -52,7 +52,7 @@ tcpstats::connection_record random_record(std::mt19937_64& rng) {
   using tcpstats::ip_family;
   tcpstats::connection_record r;
   const auto u32 = [&] { return static_cast<std::uint32_t>(rng() >> (rng() % 33)); };
-  const auto u64 = [&] { return rng() >> (rng() % 65); };
+  const auto u64 = [&] { return rng() >> (rng() % 64); };
   const auto i32 = [&] { return static_cast<std::int32_t>(rng()); };
   if (rng() % 8 != 0) {
     ip_address local{rng() % 2 ? ip_family::ipv4 : ip_family::ipv6, {}, 0};
@@ -211,8 +211,9 @@ TEST_CASE("whole batches match protobuf's JSON and parse back from binary", "[re
     reader::build_batch(p, run, previous, expected);
 
     reader::batch_encoder jsonl(reader::output_format::jsonl, false);
-    std::string line;
-    jsonl.encode(p, run, previous, line);
+    reader::byte_buffer buffer;
+    jsonl.encode(p, run, previous, buffer);
+    const std::string line(buffer.view());
     REQUIRE(!line.empty());
     CHECK(line.back() == '\n');
     CHECK(std::count(line.begin(), line.end(), '\n') == 1);
@@ -224,8 +225,8 @@ TEST_CASE("whole batches match protobuf's JSON and parse back from binary", "[re
     CHECK(MessageDifferencer::Equals(from_json, expected));
 
     reader::batch_encoder binary(reader::output_format::binary, false);
-    std::string frame;
-    binary.encode(p, run, previous, frame);
+    binary.encode(p, run, previous, buffer);
+    const std::string frame(buffer.view());
     google::protobuf::io::ArrayInputStream input(frame.data(), static_cast<int>(frame.size()));
     pb::BatchMessage from_binary;
     bool clean_eof = false;

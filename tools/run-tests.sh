@@ -5,6 +5,7 @@
 #   build-asan   clang-14, AddressSanitizer + UndefinedBehaviorSanitizer,
 #                      -fno-sanitize-recover=all (any UB report fails a test)
 # Both builds also compile every public header alone and with -fno-exceptions.
+# Then the macOS units are cross-compiled with Zig (tools/check-macos-compile.sh).
 set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -48,6 +49,9 @@ CXX=clang++-14 setup build-asan --buildtype=debugoptimized -Dbenchmarks=disabled
   -Dcpp_args=-fno-sanitize-recover=all -Dcpp_link_args=-fno-sanitize-recover=all
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run build-asan
+
+# The macOS-only units, cross-compiled (no Mac here).
+if tools/check-macos-compile.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

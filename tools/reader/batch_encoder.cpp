@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <cstring>
+
 #include "json_emitter.hpp"
 #include "wire_encoder.hpp"
 
@@ -9,63 +11,80 @@ namespace tcpstats::reader {
 
 namespace {
 
-void append_field(std::string& out, int number, const std::string& bytes) {
-  append_varint(out, (static_cast<std::uint64_t>(number) << 3) | 2);
-  append_varint(out, bytes.size());
-  out += bytes;
+constexpr char length_delimited_tag(int number) { return static_cast<char>((number << 3) | 2); }
+
+// Appends field `number` (length-delimited) holding `bytes`.
+void append_field(byte_buffer& out, int number, std::string_view bytes) {
+  char* p = out.reserve(bytes.size() + 11);
+  *p++ = length_delimited_tag(number);
+  p = write_varint(p, bytes.size());
+  std::memcpy(p, bytes.data(), bytes.size());
+  out.commit(p + bytes.size());
 }
 
 }  // namespace
 
 void batch_encoder::encode(const pass& p, const run_context& run, const std::optional<system_counters>& previous,
-                           std::string& out) {
+                           byte_buffer& out) {
   out.clear();
   if (pretty_) {
     build_batch(p, run, previous, batch_);
     google::protobuf::util::JsonPrintOptions print;
     print.add_whitespace = true;
-    (void)google::protobuf::util::MessageToJsonString(batch_, &out, print);
-    if (out.empty() || out.back() != '\n') out += '\n';
+    scratch_.clear();
+    (void)google::protobuf::util::MessageToJsonString(batch_, &scratch_, print);
+    if (scratch_.empty() || scratch_.back() != '\n') scratch_ += '\n';
+    out.append(scratch_);
     return;
   }
   fill_metadata(p, run, metadata_);
   fill_summary(p, run, previous, summary_);
 
   if (format_ == output_format::jsonl) {
-    out += "{\"metadata\":";
+    out.append("{\"metadata\":");
     scratch_.clear();
     (void)google::protobuf::util::MessageToJsonString(metadata_, &scratch_);
-    out += scratch_;
+    out.append(scratch_);
     if (!p.records.empty()) {
-      out += ",\"records\":[";
+      out.append(",\"records\":[");
+      const std::size_t bound = max_record_json_size(p.record_sources.size()) + 1;
       for (std::size_t i = 0; i < p.records.size(); ++i) {
-        if (i != 0) out += ',';
-        append_record_json(p.records[i], p.record_sources, out);
+        char* at = out.reserve(bound);
+        if (i != 0) *at++ = ',';
+        out.commit(write_record_json(p.records[i], p.record_sources, at));
       }
-      out += ']';
+      out.append("]");
     }
-    out += ",\"summary\":";
+    out.append(",\"summary\":");
     scratch_.clear();
     (void)google::protobuf::util::MessageToJsonString(summary_, &scratch_);
-    out += scratch_;
-    out += "}\n";
+    out.append(scratch_);
+    out.append("}\n");
     return;
   }
 
-  body_.clear();
   scratch_.clear();
   metadata_.AppendToString(&scratch_);
-  append_field(body_, 1, scratch_);
+  append_field(out, 1, scratch_);
+  const std::size_t bound = max_record_wire_size(p.record_sources.size());
   for (const auto& record : p.records) {
-    scratch_.clear();
-    encode_record(record, p.record_sources, scratch_);
-    append_field(body_, 2, scratch_);
+    // Write the record after room for its tag and a 3-byte length (records
+    // are far below 2^21 bytes), then close the gap if the length is shorter.
+    char* start = out.reserve(bound + 4);
+    char* body = start + 4;
+    char* end = encode_record(record, p.record_sources, body);
+    const auto size = static_cast<std::size_t>(end - body);
+    char* q = start;
+    *q++ = length_delimited_tag(2);
+    q = write_varint(q, size);
+    if (q != body) std::memmove(q, body, size);
+    out.commit(q + size);
   }
   scratch_.clear();
   summary_.AppendToString(&scratch_);
-  append_field(body_, 3, scratch_);
-  append_varint(out, body_.size());
-  out += body_;
+  append_field(out, 3, scratch_);
+  char prefix[10];
+  out.prepend({prefix, static_cast<std::size_t>(write_varint(prefix, out.size()) - prefix)});
 }
 
 }  // namespace tcpstats::reader

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "byte_buffer.hpp"
 #include "options.hpp"
 #include "pass.hpp"
 #include "proto_convert.hpp"
@@ -20,7 +21,7 @@ class batch_encoder {
   // '\n' (several lines with --pretty); for binary a varint length and the
   // serialized BatchMessage.
   void encode(const pass& p, const run_context& run, const std::optional<system_counters>& previous,
-              std::string& out);
+              byte_buffer& out);
 
  private:
   output_format format_;
@@ -29,7 +30,6 @@ class batch_encoder {
   tcpstats_reader::SystemSummary summary_;
   tcpstats_reader::BatchMessage batch_;  // --pretty only
   std::string scratch_;
-  std::string body_;
 };
 
 }  // namespace tcpstats::reader

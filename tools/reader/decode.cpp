@@ -22,13 +22,13 @@ std::string at_byte(const parse_error& e) {
   return "byte " + std::to_string(e.offset) + ": " + std::string(to_string(e.code));
 }
 
-std::optional<pass> decode_macos(const raw_pass& raw, std::string& error) {
+bool decode_macos(const raw_pass& raw, pass& out, std::string& error) {
   xnu::decode_options options;
   if (raw.meta.os_release) {
     const auto release = xnu::parse_darwin_release(*raw.meta.os_release);
     if (!release) {
       error = "os_release \"" + *raw.meta.os_release + "\" is not a Darwin release (e.g. 24.4.0)";
-      return std::nullopt;
+      return false;
     }
     options.release = *release;
   }
@@ -37,26 +37,29 @@ std::optional<pass> decode_macos(const raw_pass& raw, std::string& error) {
   const auto list = xnu::pcblist_n::parse(raw.table);
   if (!list) {
     error = at_byte(list.error());
-    return std::nullopt;
+    return false;
   }
-  pass out;
   out.platform = platform::macos;
-  out.records.reserve(list->header().xig_count());
+  // Records are overwritten in place; the vector only grows.
+  std::size_t count = 0;
   auto groups = list->groups();
   for (const auto& group : groups) {
     if (!group) {
       error = at_byte(group.error());
-      return std::nullopt;
+      return false;
     }
-    xnu::materialize(*group, options, out.records.emplace_back());
+    if (count == out.records.size()) out.records.emplace_back();
+    xnu::materialize(*group, options, out.records[count++]);
   }
+  out.records.resize(count);
   const auto trailer = groups.trailer();
   if (!trailer) {
     error = at_byte(trailer.error());
-    return std::nullopt;
+    return false;
   }
   out.pcblist_generation = trailer->xig_gen();
   out.pcblist_generation_changed = trailer->xig_gen() != list->header().xig_gen();
+  out.counters.reset();
   if (raw.generation_changed) out.pcblist_generation_changed = *raw.generation_changed;
   out.data_sources = {data_source::macos_pcblist_n};
   out.record_sources = {data_source::macos_pcblist_n};
@@ -66,7 +69,7 @@ std::optional<pass> decode_macos(const raw_pass& raw, std::string& error) {
     if (!stats) {
       error = "net.inet.tcp.stats: " + std::to_string(raw.tcp_stats->size()) + " bytes, fewer than " +
               std::to_string(xnu::tcpstat_min_size);
-      return std::nullopt;
+      return false;
     }
     system_counters c;
     c.width_bits = 32;
@@ -85,29 +88,31 @@ std::optional<pass> decode_macos(const raw_pass& raw, std::string& error) {
     out.counters = c;
     out.data_sources.push_back(data_source::macos_tcp_stats);
   }
-  return out;
+  return true;
 }
 
 }  // namespace
 
-std::optional<pass> decode_raw_pass(const raw_pass& raw, platform source, std::string& error) {
-  std::optional<pass> out;
+bool decode_raw_pass(const raw_pass& raw, platform source, pass& out, std::string& error) {
+  // Metadata a source does not set stays empty rather than the last pass's.
+  out.timestamp_ns = raw.meta.timestamp_ns.value_or(0);
+  out.hostname = raw.meta.hostname.value_or("");
+  out.os_version = raw.meta.os_version.value_or("");
+  out.os_release = raw.meta.os_release.value_or("");
+  out.collection_duration_ns = raw.meta.collection_duration_ns.value_or(0);
+  out.source_file.clear();
+  out.pcblist_generation.reset();
+  out.pcblist_generation_changed.reset();
   switch (source) {
-    case platform::macos: out = decode_macos(raw, error); break;
+    case platform::macos: return decode_macos(raw, out, error);
     case platform::freebsd:
     case platform::linux_:
     case platform::unknown:
       error = "decoding " + std::string(source == platform::freebsd ? "FreeBSD" : source == platform::linux_ ? "Linux" : "unknown") +
               " dumps is not supported by this build";
-      return std::nullopt;
+      return false;
   }
-  if (!out) return std::nullopt;
-  if (raw.meta.hostname) out->hostname = *raw.meta.hostname;
-  if (raw.meta.os_version) out->os_version = *raw.meta.os_version;
-  if (raw.meta.os_release) out->os_release = *raw.meta.os_release;
-  if (raw.meta.timestamp_ns) out->timestamp_ns = *raw.meta.timestamp_ns;
-  if (raw.meta.collection_duration_ns) out->collection_duration_ns = *raw.meta.collection_duration_ns;
-  return out;
+  return false;
 }
 
 }  // namespace tcpstats::reader

@@ -16,8 +16,10 @@ namespace tcpstats::reader {
 // netlink message header (Linux). Empty when nothing matches.
 [[nodiscard]] std::optional<platform> sniff_platform(std::span<const std::byte> bytes);
 
-// Decodes `raw` as written by `source`. On failure returns empty and sets
-// `error` to one line ("byte 640: record runs past the end of the buffer").
-[[nodiscard]] std::optional<pass> decode_raw_pass(const raw_pass& raw, platform source, std::string& error);
+// Decodes `raw` as written by `source` into `out`, whose storage is reused
+// (a live run decodes every pass into the same object). On failure returns
+// false and sets `error` to one line ("byte 640: record runs past the end
+// of the buffer"); `out` is then unspecified.
+[[nodiscard]] bool decode_raw_pass(const raw_pass& raw, platform source, pass& out, std::string& error);
 
 }  // namespace tcpstats::reader

@@ -1,6 +1,7 @@
 #include "json_emitter.hpp"
 
-#include <charconv>
+#include <cstring>
+#include <type_traits>
 
 #include "record_fields.hpp"
 
@@ -8,129 +9,188 @@ namespace tcpstats::reader {
 
 namespace {
 
-template <class T>
-void append_number(std::string& out, T value) {
-  char buffer[24];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  out.append(buffer, result.ptr);
+char* put(char* p, std::string_view text) {
+  std::memcpy(p, text.data(), text.size());
+  return p + text.size();
 }
 
-void append_base64(std::string& out, std::span<const std::uint8_t> bytes) {
+// Decimal digits two at a time from a table (std::to_chars measured 2x slower here).
+constexpr char digit_pairs[] =
+    "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
+    "5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+
+unsigned decimal_digits(std::uint64_t value) {
+  for (unsigned n = 1;; n += 4) {
+    if (value < 10) return n;
+    if (value < 100) return n + 1;
+    if (value < 1000) return n + 2;
+    if (value < 10000) return n + 3;
+    value /= 10000;
+  }
+}
+
+// Writes the digits right to left straight into place: no temporary, no
+// variable-length copy.
+char* put_unsigned(char* p, std::uint64_t value) {
+  char* const end = p + decimal_digits(value);
+  char* q = end;
+  while (value >= 100) {
+    q -= 2;
+    std::memcpy(q, digit_pairs + 2 * (value % 100), 2);
+    value /= 100;
+  }
+  if (value >= 10) {
+    std::memcpy(q - 2, digit_pairs + 2 * value, 2);
+  } else {
+    q[-1] = static_cast<char>('0' + value);
+  }
+  return end;
+}
+
+template <class T>
+char* put_number(char* p, T value) {
+  if constexpr (std::is_signed_v<T>) {
+    if (value < 0) {
+      *p++ = '-';
+      return put_unsigned(p, 0 - static_cast<std::uint64_t>(static_cast<std::int64_t>(value)));
+    }
+  }
+  return put_unsigned(p, static_cast<std::uint64_t>(value));
+}
+
+char* put_base64(char* p, std::span<const std::uint8_t> bytes) {
   static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const std::uint32_t v = (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-    out += alphabet[v & 63];
+    *p++ = alphabet[(v >> 18) & 63];
+    *p++ = alphabet[(v >> 12) & 63];
+    *p++ = alphabet[(v >> 6) & 63];
+    *p++ = alphabet[v & 63];
   }
   if (const std::size_t rest = bytes.size() - i; rest > 0) {
     const std::uint32_t v = (std::uint32_t{bytes[i]} << 16) | (rest == 2 ? std::uint32_t{bytes[i + 1]} << 8 : 0);
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += rest == 2 ? alphabet[(v >> 6) & 63] : '=';
-    out += '=';
+    *p++ = alphabet[(v >> 18) & 63];
+    *p++ = alphabet[(v >> 12) & 63];
+    *p++ = rest == 2 ? alphabet[(v >> 6) & 63] : '=';
+    *p++ = '=';
   }
+  return p;
 }
 
+// Escapes as protobuf's JSON printer does: the JSON escapes, \u00XX for
+// other control characters, DEL, '<' and '>'; UTF-8 passes through.
+char* put_json_string(char* p, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  *p++ = '"';
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': p = put(p, "\\\""); break;
+      case '\\': p = put(p, "\\\\"); break;
+      case '\b': p = put(p, "\\b"); break;
+      case '\f': p = put(p, "\\f"); break;
+      case '\n': p = put(p, "\\n"); break;
+      case '\r': p = put(p, "\\r"); break;
+      case '\t': p = put(p, "\\t"); break;
+      default:
+        if (u < 0x20 || u == 0x7f || c == '<' || c == '>') {
+          p = put(p, "\\u00");
+          *p++ = hex[u >> 4];
+          *p++ = hex[u & 0xf];
+        } else {
+          *p++ = c;
+        }
+    }
+  }
+  *p++ = '"';
+  return p;
+}
+
+// Every method is inlined into its call site in visit_record_fields, where
+// the field name is a constant: the name's copy then compiles to a few moves.
 class json_visitor {
  public:
-  explicit json_visitor(std::string& out) : out_(out) {}
+  explicit json_visitor(char* out) : p_(out) {}
+  [[nodiscard]] char* end() const { return p_; }
 
-  void bytes(int, std::string_view name, std::span<const std::uint8_t> value) {
+  [[gnu::always_inline]] void bytes(int, std::string_view name, std::span<const std::uint8_t> value) {
     if (value.empty()) return;
     key(name);
-    out_ += '"';
-    append_base64(out_, value);
-    out_ += '"';
+    *p_++ = '"';
+    p_ = put_base64(p_, value);
+    *p_++ = '"';
   }
-  void implicit_u32(int, std::string_view name, std::uint32_t value) {
+  [[gnu::always_inline]] void implicit_u32(int, std::string_view name, std::uint32_t value) {
     if (value == 0) return;
     key(name);
-    append_number(out_, value);
+    p_ = put_number(p_, value);
   }
-  void enumeration(int, std::string_view name, int value, std::string_view enum_name) {
+  [[gnu::always_inline]] void enumeration(int, std::string_view name, int value, std::string_view enum_name) {
     if (value == 0) return;
     key(name);
-    out_ += '"';
-    out_ += enum_name;
-    out_ += '"';
+    *p_++ = '"';
+    p_ = put(p_, enum_name);
+    *p_++ = '"';
   }
   template <class T>
-  void optional(int, std::string_view name, const std::optional<T>& value) {
+  [[gnu::always_inline]] void optional(int, std::string_view name, const std::optional<T>& value) {
     if (!value) return;
     key(name);
     if constexpr (std::is_same_v<T, short_name>) {
-      append_json_string(out_, value->view());
+      p_ = put_json_string(p_, value->view());
     } else if constexpr (std::is_same_v<T, bool>) {
-      out_ += *value ? "true" : "false";
+      p_ = put(p_, *value ? "true" : "false");
     } else if constexpr (sizeof(T) == 8) {  // proto3 JSON quotes 64-bit integers
-      out_ += '"';
-      append_number(out_, *value);
-      out_ += '"';
+      *p_++ = '"';
+      p_ = put_number(p_, *value);
+      *p_++ = '"';
     } else {
-      append_number(out_, *value);
+      p_ = put_number(p_, *value);
     }
   }
-  void repeated_enum(int, std::string_view name, std::span<const data_source> values) {
+  [[gnu::always_inline]] void repeated_enum(int, std::string_view name, std::span<const data_source> values) {
     if (values.empty()) return;
     key(name);
-    out_ += '[';
+    *p_++ = '[';
     for (std::size_t i = 0; i < values.size(); ++i) {
-      if (i != 0) out_ += ',';
-      out_ += '"';
-      out_ += data_source_enum_name(values[i]);
-      out_ += '"';
+      if (i != 0) *p_++ = ',';
+      *p_++ = '"';
+      p_ = put(p_, data_source_enum_name(values[i]));
+      *p_++ = '"';
     }
-    out_ += ']';
+    *p_++ = ']';
   }
 
  private:
-  void key(std::string_view name) {
-    if (!first_) out_ += ',';
+  [[gnu::always_inline]] void key(std::string_view name) {
+    if (!first_) *p_++ = ',';
     first_ = false;
-    out_ += '"';
-    out_ += name;
-    out_ += "\":";
+    *p_++ = '"';
+    p_ = put(p_, name);
+    *p_++ = '"';
+    *p_++ = ':';
   }
-  std::string& out_;
+  char* p_;
   bool first_ = true;
 };
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out += '"';
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20 || u == 0x7f || c == '<' || c == '>') {
-          out += "\\u00";
-          out += hex[u >> 4];
-          out += hex[u & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
+char* write_record_json(const connection_record& record, std::span<const data_source> sources, char* out) noexcept {
+  *out++ = '{';
+  json_visitor visitor(out);
+  visit_record_fields(record, sources, visitor);
+  char* p = visitor.end();
+  *p++ = '}';
+  return p;
 }
 
 void append_record_json(const connection_record& record, std::span<const data_source> sources, std::string& out) {
-  out += '{';
-  json_visitor visitor(out);
-  visit_record_fields(record, sources, visitor);
-  out += '}';
+  const std::size_t old = out.size();
+  out.resize(old + max_record_json_size(sources.size()));
+  char* end = write_record_json(record, sources, out.data() + old);
+  out.resize(static_cast<std::size_t>(end - out.data()));
 }
 
 }  // namespace tcpstats::reader

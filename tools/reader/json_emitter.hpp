@@ -5,6 +5,7 @@
 // order, 64-bit integers as strings, enums by name, bytes in base64, absent
 // optionals omitted), as the tests check, at a fraction of its cost.
 
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,9 +14,17 @@
 
 namespace tcpstats::reader {
 
-void append_record_json(const connection_record& record, std::span<const data_source> sources, std::string& out);
+// An upper bound on one record's JSON: about 80 fields of at most ~60
+// bytes, three short strings escaped at worst 6 bytes per byte, the sources.
+[[nodiscard]] constexpr std::size_t max_record_json_size(std::size_t source_count) noexcept {
+  return 8192 + 40 * source_count;
+}
 
-// A JSON string literal, escaped as protobuf's JSON printer escapes it.
-void append_json_string(std::string& out, std::string_view text);
+// Writes the record's JSON object at `out`, which has room for
+// max_record_json_size(sources.size()); returns the end.
+char* write_record_json(const connection_record& record, std::span<const data_source> sources, char* out) noexcept;
+
+// Appends the record's JSON object to `out`.
+void append_record_json(const connection_record& record, std::span<const data_source> sources, std::string& out);
 
 }  // namespace tcpstats::reader

@@ -3,7 +3,6 @@
 
 #include <signal.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -15,13 +14,11 @@
 #include "batch_encoder.hpp"
 #include "capture.hpp"
 #include "decode.hpp"
+#include "live.hpp"
 #include "meta_file.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "tcpstats/xnu/tcpstat.hpp"
-#if defined(__APPLE__)
-#include "macos_live.hpp"
-#endif
 
 namespace reader = tcpstats::reader;
 
@@ -49,47 +46,6 @@ int fail(int status, const std::string& message) {
   return status;
 }
 
-std::uint64_t monotonic_ns() {
-  struct timespec ts {};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-// Sleeps until `deadline` on the monotonic clock; false when a signal asked
-// to stop first.
-bool sleep_until(std::uint64_t deadline) {
-  struct timespec ts {};
-  ts.tv_sec = static_cast<time_t>(deadline / 1'000'000'000u);
-  ts.tv_nsec = static_cast<long>(deadline % 1'000'000'000u);
-  for (;;) {
-    if (stop_requested) return false;
-#if defined(__APPLE__)
-    const std::uint64_t now = monotonic_ns();
-    if (now >= deadline) return true;
-    struct timespec rest {};
-    rest.tv_sec = static_cast<time_t>((deadline - now) / 1'000'000'000u);
-    rest.tv_nsec = static_cast<long>((deadline - now) % 1'000'000'000u);
-    if (nanosleep(&rest, nullptr) == 0) return !stop_requested;
-#else
-    const int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
-    if (rc == 0) return !stop_requested;
-    if (rc != EINTR) return !stop_requested;
-#endif
-  }
-}
-
-reader::platform running_platform() {
-#if defined(__APPLE__)
-  return reader::platform::macos;
-#elif defined(__FreeBSD__)
-  return reader::platform::freebsd;
-#elif defined(__linux__)
-  return reader::platform::linux_;
-#else
-  return reader::platform::unknown;
-#endif
-}
-
 // Says once per run that net.inet.tcp.stats came back unreadable.
 void note_unreadable_counters(const reader::raw_pass& raw) {
   static bool said = false;
@@ -106,7 +62,7 @@ class slow_pass_report {
     ++passes_;
     if (took_ns * 5 <= interval_ns * 4) return;
     ++slow_;
-    const std::uint64_t now = monotonic_ns();
+    const std::uint64_t now = reader::monotonic_ns();
     if (reported_ && now - last_report_ < 60'000'000'000u) return;
     reported_ = true;
     last_report_ = now;
@@ -136,17 +92,17 @@ int main(int argc, char** argv) {
   }
 
   const bool replay = !opts.replay_files.empty();
-  const reader::platform live_source = opts.source.value_or(running_platform());
+  const reader::platform live_source = opts.source.value_or(reader::running_platform());
   if (!replay) {
-    if (live_source != running_platform()) {
+    if (live_source != reader::running_platform()) {
       return fail(exit_usage, "live collection reads this host's kernel: --source " +
                                   std::string(reader::platform_name(live_source)) +
                                   " needs --replay FILE on this platform");
     }
-#if !defined(__APPLE__)
-    return fail(exit_live, "live collection on " + std::string(reader::platform_name(live_source)) +
-                               " is not supported by this build; decode dumps with --replay FILE");
-#endif
+    if (!reader::live_supported(live_source)) {
+      return fail(exit_live, "live collection on " + std::string(reader::platform_name(live_source)) +
+                                 " is not supported by this build; decode dumps with --replay FILE");
+    }
   }
 
   install_signal_handlers();
@@ -162,12 +118,13 @@ int main(int argc, char** argv) {
   const auto interval_ns = static_cast<std::uint64_t>(opts.interval.count());
   std::optional<reader::system_counters> previous_counters;
   slow_pass_report slow;
-  std::string batch;
-  const std::uint64_t first_slot = monotonic_ns();
+  reader::pass decoded;  // reused: its records' storage survives between passes
+  reader::byte_buffer batch;
+  const std::uint64_t first_slot = reader::monotonic_ns();
 
   for (std::uint64_t index = 0; opts.count == 0 || index < opts.count; ++index) {
     if (replay && index >= opts.replay_files.size()) break;
-    const std::uint64_t started = monotonic_ns();
+    const std::uint64_t started = reader::monotonic_ns();
 
     std::optional<reader::raw_pass> raw;
     reader::platform source = live_source;
@@ -187,40 +144,37 @@ int main(int argc, char** argv) {
         return fail(exit_malformed, where + ": not a dump this tool knows (give --source)");
       }
     } else {
-#if defined(__APPLE__)
-      where = "net.inet.tcp.pcblist_n";
-      raw = reader::read_macos_pass(error);
+      raw = reader::read_live_pass(live_source, error);
       if (!raw) return fail(exit_live, error);
-#endif
+      where = reader::live_table_name(live_source);
     }
     note_unreadable_counters(*raw);
 
-    auto decoded = reader::decode_raw_pass(*raw, source, error);
-    if (!decoded) return fail(exit_malformed, where + ": " + error);
-    if (replay) decoded->source_file = where;
+    if (!reader::decode_raw_pass(*raw, source, decoded, error)) return fail(exit_malformed, where + ": " + error);
+    if (replay) decoded.source_file = where;
     if (!opts.capture_dir.empty() &&
         !reader::write_raw_pass(opts.capture_dir, index + 1, source, *raw, error)) {
       return fail(exit_io, error);
     }
 
     run.batch_sequence = index + 1;
-    encoder.encode(*decoded, run, previous_counters, batch);
-    switch (sink.write(batch)) {
+    encoder.encode(decoded, run, previous_counters, batch);
+    switch (sink.write(batch.view())) {
       case reader::output_sink::status::ok: break;
       case reader::output_sink::status::closed: return exit_ok;  // e.g. `| head` is done
       case reader::output_sink::status::failed: return fail(exit_io, sink.error());
     }
-    previous_counters = decoded->counters;
+    previous_counters = decoded.counters;
 
     if (stop_requested) break;
     if (replay) continue;
-    slow.add(monotonic_ns() - started, interval_ns);
+    slow.add(reader::monotonic_ns() - started, interval_ns);
     if (opts.count != 0 && index + 1 >= opts.count) break;
     // The next slot on the fixed grid first_slot + k * interval: a slow pass
     // skips slots rather than shifting every later pass.
-    const std::uint64_t now = monotonic_ns();
+    const std::uint64_t now = reader::monotonic_ns();
     const std::uint64_t next = first_slot + ((now - first_slot) / interval_ns + 1) * interval_ns;
-    if (!sleep_until(next)) break;
+    if (!reader::sleep_until(next, stop_requested)) break;
   }
   return exit_ok;
 }

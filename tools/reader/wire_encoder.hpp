@@ -4,17 +4,30 @@
 // bytes SerializeToString gives for to_proto() of the same record (fields in
 // number order, packed repeated enums), as the tests check.
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
 
+#include "byte_buffer.hpp"
 #include "pass.hpp"
 
 namespace tcpstats::reader {
 
-void append_varint(std::string& out, std::uint64_t value);
+// Writes `value` as a varint at `out`; returns the end. At most 10 bytes.
+char* write_varint(char* out, std::uint64_t value) noexcept;
 
-// Appends the record's message bytes (no tag, no length) to `out`.
+// An upper bound on one record's encoding: about 80 fields of at most 12
+// bytes, three short strings, two addresses, the sources.
+[[nodiscard]] constexpr std::size_t max_record_wire_size(std::size_t source_count) noexcept {
+  return 2048 + 2 * source_count;
+}
+
+// Writes the record's message bytes (no tag, no length) at `out`, which has
+// room for max_record_wire_size(sources.size()); returns the end.
+char* encode_record(const connection_record& record, std::span<const data_source> sources, char* out) noexcept;
+
+// Appends the record's message bytes to `out`.
 void encode_record(const connection_record& record, std::span<const data_source> sources, std::string& out);
 
 }  // namespace tcpstats::reader
