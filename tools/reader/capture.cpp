@@ -5,7 +5,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <system_error>
 
 #include "meta_file.hpp"
@@ -19,18 +18,18 @@ enum class read_status { ok, missing, failed };
 read_status read_file(const std::string& path, std::vector<std::byte>& out, std::string& error) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return read_status::missing;
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     error = path + ": " + std::strerror(errno);
     return read_status::failed;
   }
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
+  const std::streamoff size = in.tellg();
+  in.seekg(0);
+  out.resize(size > 0 ? static_cast<std::size_t>(size) : 0);
+  if (!in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()))) {
     error = path + ": read error";
     return read_status::failed;
   }
-  out.resize(bytes.size());
-  std::memcpy(out.data(), bytes.data(), bytes.size());
   return read_status::ok;
 }
 

@@ -4,15 +4,6 @@
 
 namespace tcpstats::reader {
 
-char* write_varint(char* out, std::uint64_t value) noexcept {
-  while (value >= 0x80) {
-    *out++ = static_cast<char>((value & 0x7f) | 0x80);
-    value >>= 7;
-  }
-  *out++ = static_cast<char>(value);
-  return out;
-}
-
 namespace {
 
 constexpr std::uint32_t wire_varint = 0;

@@ -15,7 +15,14 @@
 namespace tcpstats::reader {
 
 // Writes `value` as a varint at `out`; returns the end. At most 10 bytes.
-char* write_varint(char* out, std::uint64_t value) noexcept;
+[[gnu::always_inline]] inline char* write_varint(char* out, std::uint64_t value) noexcept {
+  while (value >= 0x80) {
+    *out++ = static_cast<char>((value & 0x7f) | 0x80);
+    value >>= 7;
+  }
+  *out++ = static_cast<char>(value);
+  return out;
+}
 
 // An upper bound on one record's encoding: about 80 fields of at most 12
 // bytes, three short strings, two addresses, the sources.
