@@ -210,10 +210,7 @@ TEST_CASE("whole batches match protobuf's JSON and parse back from binary", "[re
     pb::BatchMessage expected;
     reader::build_batch(p, run, previous, expected);
 
-    reader::batch_encoder jsonl(reader::output_format::jsonl, false);
-    reader::byte_buffer buffer;
-    jsonl.encode(p, run, previous, buffer);
-    const std::string line(buffer.view());
+    const std::string line = reader::encode_batch(p, run, previous, reader::output_format::jsonl);
     REQUIRE(!line.empty());
     CHECK(line.back() == '\n');
     CHECK(std::count(line.begin(), line.end(), '\n') == 1);
@@ -224,9 +221,7 @@ TEST_CASE("whole batches match protobuf's JSON and parse back from binary", "[re
     REQUIRE(google::protobuf::util::JsonStringToMessage(line, &from_json).ok());
     CHECK(MessageDifferencer::Equals(from_json, expected));
 
-    reader::batch_encoder binary(reader::output_format::binary, false);
-    binary.encode(p, run, previous, buffer);
-    const std::string frame(buffer.view());
+    const std::string frame = reader::encode_batch(p, run, previous, reader::output_format::binary);
     google::protobuf::io::ArrayInputStream input(frame.data(), static_cast<int>(frame.size()));
     pb::BatchMessage from_binary;
     bool clean_eof = false;

@@ -11,6 +11,10 @@ namespace tcpstats::reader {
 
 namespace {
 
+// JSON Lines output leaves in chunks of this size: memory stays bounded
+// however many connections a pass has.
+constexpr std::size_t json_chunk_bytes = 256 * 1024;
+
 constexpr char length_delimited_tag(int number) { return static_cast<char>((number << 3) | 2); }
 
 // Appends field `number` (length-delimited) holding `bytes`.
@@ -24,67 +28,118 @@ void append_field(byte_buffer& out, int number, std::string_view bytes) {
 
 }  // namespace
 
-void batch_encoder::encode(const pass& p, const run_context& run, const std::optional<system_counters>& previous,
-                           byte_buffer& out) {
-  out.clear();
-  if (pretty_) {
-    build_batch(p, run, previous, batch_);
-    google::protobuf::util::JsonPrintOptions print;
-    print.add_whitespace = true;
-    scratch_.clear();
-    (void)google::protobuf::util::MessageToJsonString(batch_, &scratch_, print);
-    if (scratch_.empty() || scratch_.back() != '\n') scratch_ += '\n';
-    out.append(scratch_);
-    return;
-  }
-  fill_metadata(p, run, metadata_);
-  fill_summary(p, run, previous, summary_);
+void batch_writer::prepare(const run_context& run, const std::optional<system_counters>& previous,
+                           chunk_target& target) {
+  run_ = run;
+  previous_ = previous;
+  target_ = &target;
+  target_ok_ = true;
+}
 
-  if (format_ == output_format::jsonl) {
-    out.append("{\"metadata\":");
-    scratch_.clear();
-    (void)google::protobuf::util::MessageToJsonString(metadata_, &scratch_);
-    out.append(scratch_);
-    if (!p.records.empty()) {
-      out.append(",\"records\":[");
-      const std::size_t bound = max_record_json_size(p.record_sources.size()) + 1;
-      for (std::size_t i = 0; i < p.records.size(); ++i) {
-        char* at = out.reserve(bound);
-        if (i != 0) *at++ = ',';
-        out.commit(write_record_json(p.records[i], p.record_sources, at));
-      }
-      out.append("]");
-    }
-    out.append(",\"summary\":");
-    scratch_.clear();
-    (void)google::protobuf::util::MessageToJsonString(summary_, &scratch_);
-    out.append(scratch_);
-    out.append("}\n");
-    return;
-  }
-
+void batch_writer::start(const pass_info& info) {
+  info_ = &info;
+  tally_ = {};
+  records_ = 0;
+  buffer_.clear();
+  collected_.clear();
+  if (pretty_) return;
+  fill_metadata(info, run_, metadata_);
   scratch_.clear();
-  metadata_.AppendToString(&scratch_);
-  append_field(out, 1, scratch_);
-  const std::size_t bound = max_record_wire_size(p.record_sources.size());
-  for (const auto& record : p.records) {
-    // Write the record after room for its tag and a 3-byte length (records
-    // are far below 2^21 bytes), then close the gap if the length is shorter.
-    char* start = out.reserve(bound + 4);
+  if (format_ == output_format::jsonl) {
+    buffer_.append("{\"metadata\":");
+    (void)google::protobuf::util::MessageToJsonString(metadata_, &scratch_);
+    buffer_.append(scratch_);
+  } else {
+    metadata_.AppendToString(&scratch_);
+    append_field(buffer_, 1, scratch_);
+  }
+}
+
+void batch_writer::add(const connection_record& record) {
+  tally_.add(record);
+  const auto& sources = info_->record_sources;
+  if (pretty_) {
+    collected_.push_back(record);
+  } else if (format_ == output_format::jsonl) {
+    const std::string_view separator = records_ == 0 ? ",\"records\":[" : ",";
+    char* at = buffer_.reserve(max_record_json_size(sources.size()) + separator.size());
+    std::memcpy(at, separator.data(), separator.size());
+    buffer_.commit(write_record_json(record, sources, at + separator.size()));
+    flush_if_large();
+  } else {
+    // The record goes after room for its tag and a 3-byte length (records
+    // are far below 2^21 bytes); the gap closes if the length is shorter.
+    char* start = buffer_.reserve(max_record_wire_size(sources.size()) + 4);
     char* body = start + 4;
-    char* end = encode_record(record, p.record_sources, body);
+    char* end = encode_record(record, sources, body);
     const auto size = static_cast<std::size_t>(end - body);
     char* q = start;
     *q++ = length_delimited_tag(2);
     q = write_varint(q, size);
     if (q != body) std::memmove(q, body, size);
-    out.commit(q + size);
+    buffer_.commit(q + size);
   }
+  ++records_;
+}
+
+void batch_writer::flush_if_large() {
+  if (buffer_.size() < json_chunk_bytes) return;
+  if (target_ok_) target_ok_ = target_->write(buffer_.view());
+  buffer_.clear();
+}
+
+bool batch_writer::finish() {
+  if (pretty_) {
+    pass whole;
+    static_cast<pass_info&>(whole) = *info_;
+    whole.records = std::move(collected_);
+    build_batch(whole, run_, previous_, batch_);
+    google::protobuf::util::JsonPrintOptions print;
+    print.add_whitespace = true;
+    scratch_.clear();
+    (void)google::protobuf::util::MessageToJsonString(batch_, &scratch_, print);
+    if (scratch_.empty() || scratch_.back() != '\n') scratch_ += '\n';
+    return target_->write(scratch_);
+  }
+  fill_summary(*info_, tally_, run_, previous_, summary_);
   scratch_.clear();
-  summary_.AppendToString(&scratch_);
-  append_field(out, 3, scratch_);
-  char prefix[10];
-  out.prepend({prefix, static_cast<std::size_t>(write_varint(prefix, out.size()) - prefix)});
+  if (format_ == output_format::jsonl) {
+    if (records_ != 0) buffer_.append("]");
+    buffer_.append(",\"summary\":");
+    (void)google::protobuf::util::MessageToJsonString(summary_, &scratch_);
+    buffer_.append(scratch_);
+    buffer_.append("}\n");
+  } else {
+    summary_.AppendToString(&scratch_);
+    append_field(buffer_, 3, scratch_);
+    char prefix[10];
+    buffer_.prepend({prefix, static_cast<std::size_t>(write_varint(prefix, buffer_.size()) - prefix)});
+  }
+  if (target_ok_) target_ok_ = target_->write(buffer_.view());
+  buffer_.clear();
+  return target_ok_;
+}
+
+namespace {
+class string_target final : public chunk_target {
+ public:
+  bool write(std::string_view bytes) override {
+    text.append(bytes);
+    return true;
+  }
+  std::string text;
+};
+}  // namespace
+
+std::string encode_batch(const pass& p, const run_context& run, const std::optional<system_counters>& previous,
+                         output_format format, bool pretty) {
+  string_target target;
+  batch_writer writer(format, pretty);
+  writer.prepare(run, previous, target);
+  writer.start(p);
+  for (const auto& r : p.records) writer.add(r);
+  (void)writer.finish();
+  return std::move(target.text);
 }
 
 }  // namespace tcpstats::reader

@@ -1,10 +1,13 @@
 #pragma once
-// One pass to the bytes of one output batch: a JSON Lines line or a
-// length-delimited binary frame. Metadata and summary (small, once per
-// batch) go through protobuf; records through the direct encoders.
+// One pass to one output batch, streamed: a JSON Lines line (written out in
+// chunks as the records come) or a length-delimited binary frame (written
+// whole, since its length comes first). Metadata and summary, small and once
+// per batch, go through protobuf; records through the direct encoders.
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "byte_buffer.hpp"
 #include "options.hpp"
@@ -13,23 +16,49 @@
 
 namespace tcpstats::reader {
 
-class batch_encoder {
+// Where a batch's bytes go. write() returns false when nothing more should
+// be written (the reader went away, or an error the caller reports).
+class chunk_target {
  public:
-  batch_encoder(output_format format, bool pretty) : format_(format), pretty_(pretty) {}
+  virtual ~chunk_target() = default;
+  virtual bool write(std::string_view bytes) = 0;
+};
 
-  // Replaces `out` with the complete batch: for jsonl one line ending in
-  // '\n' (several lines with --pretty); for binary a varint length and the
-  // serialized BatchMessage.
-  void encode(const pass& p, const run_context& run, const std::optional<system_counters>& previous,
-              byte_buffer& out);
+class batch_writer final : public record_sink {
+ public:
+  batch_writer(output_format format, bool pretty) : format_(format), pretty_(pretty) {}
+
+  // Sets up the next batch; the decoder then calls start() with the pass's
+  // info and add() with each record; finish() completes the batch.
+  void prepare(const run_context& run, const std::optional<system_counters>& previous, chunk_target& target);
+  void start(const pass_info& info) override;
+  void add(const connection_record& record) override;
+  // Writes the rest of the batch. False if the target refused a write.
+  bool finish();
 
  private:
+  void flush_if_large();
+
   output_format format_;
   bool pretty_;
+  const pass_info* info_ = nullptr;
+  run_context run_;
+  std::optional<system_counters> previous_;
+  chunk_target* target_ = nullptr;
+  bool target_ok_ = true;
+  state_tally tally_;
+  std::size_t records_ = 0;
+  byte_buffer buffer_;
+  std::vector<connection_record> collected_;  // --pretty only
   tcpstats_reader::CollectionMetadata metadata_;
   tcpstats_reader::SystemSummary summary_;
   tcpstats_reader::BatchMessage batch_;  // --pretty only
   std::string scratch_;
 };
+
+// A whole pass to its batch bytes (tests and benchmarks).
+[[nodiscard]] std::string encode_batch(const pass& p, const run_context& run,
+                                       const std::optional<system_counters>& previous, output_format format,
+                                       bool pretty = false);
 
 }  // namespace tcpstats::reader

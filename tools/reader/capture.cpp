@@ -66,9 +66,10 @@ const char* table_extension(platform source) {
 std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& error, bool& malformed) {
   malformed = false;
   raw_pass raw;
-  const read_status table = read_file(path, raw.table, error);
-  if (table == read_status::missing) error = path + ": " + std::strerror(ENOENT);
-  if (table != read_status::ok) return std::nullopt;
+  raw.source_file = path;
+  auto table = byte_blob::load(path, error);
+  if (!table) return std::nullopt;
+  raw.table = std::move(*table);
 
   std::vector<std::byte> meta_bytes;
   const std::string meta_path = path + ".meta.json";
@@ -104,7 +105,7 @@ std::optional<std::string> write_raw_pass(const std::string& dir, std::uint64_t 
   pass_meta meta = raw.meta;
   meta.source = source;
   const std::string meta_text = format_meta(meta);
-  if (!write_file(path, raw.table.data(), raw.table.size(), error)) return std::nullopt;
+  if (!write_file(path, raw.table.bytes().data(), raw.table.size(), error)) return std::nullopt;
   if (!write_file(path + ".meta.json", meta_text.data(), meta_text.size(), error)) return std::nullopt;
   if (raw.tcp_stats && !write_file(path + ".tcp_stats", raw.tcp_stats->data(), raw.tcp_stats->size(), error)) {
     return std::nullopt;

@@ -22,7 +22,7 @@ std::string at_byte(const parse_error& e) {
   return "byte " + std::to_string(e.offset) + ": " + std::string(to_string(e.code));
 }
 
-bool decode_macos(const raw_pass& raw, pass& out, std::string& error) {
+bool decode_macos(const raw_pass& raw, pass_info& out, record_sink& sink, std::string& error) {
   xnu::decode_options options;
   if (raw.meta.os_release) {
     const auto release = xnu::parse_darwin_release(*raw.meta.os_release);
@@ -34,25 +34,16 @@ bool decode_macos(const raw_pass& raw, pass& out, std::string& error) {
   }
   options.tcp_now_ms = raw.meta.tcp_now_ms;
 
-  const auto list = xnu::pcblist_n::parse(raw.table);
+  const auto list = xnu::pcblist_n::parse(raw.table.bytes());
   if (!list) {
     error = at_byte(list.error());
     return false;
   }
   out.platform = platform::macos;
-  // Records are overwritten in place; the vector only grows.
-  std::size_t count = 0;
-  auto groups = list->groups();
-  for (const auto& group : groups) {
-    if (!group) {
-      error = at_byte(group.error());
-      return false;
-    }
-    if (count == out.records.size()) out.records.emplace_back();
-    xnu::materialize(*group, options, out.records[count++]);
-  }
-  out.records.resize(count);
-  const auto trailer = groups.trailer();
+  // Validate everything first (a walk that reads only lengths and kinds),
+  // so that nothing is emitted from a dump that turns out malformed.
+  auto validation = list->groups();
+  const auto trailer = validation.trailer();
   if (!trailer) {
     error = at_byte(trailer.error());
     return false;
@@ -88,23 +79,44 @@ bool decode_macos(const raw_pass& raw, pass& out, std::string& error) {
     out.counters = c;
     out.data_sources.push_back(data_source::macos_tcp_stats);
   }
+
+  sink.start(out);
+  connection_record record;
+  for (const auto& group : list->groups()) {
+    xnu::materialize(*group, options, record);  // validated above: every group is a value
+    sink.add(record);
+  }
   return true;
 }
 
+class collecting_sink final : public record_sink {
+ public:
+  explicit collecting_sink(std::vector<connection_record>& records) : records_(records) {}
+  void add(const connection_record& record) override {
+    if (count_ == records_.size()) records_.emplace_back();
+    records_[count_++] = record;  // reuse storage across passes
+  }
+  void finish() { records_.resize(count_); }
+
+ private:
+  std::vector<connection_record>& records_;
+  std::size_t count_ = 0;
+};
+
 }  // namespace
 
-bool decode_raw_pass(const raw_pass& raw, platform source, pass& out, std::string& error) {
+bool decode_raw_pass(const raw_pass& raw, platform source, pass_info& out, record_sink& sink, std::string& error) {
   // Metadata a source does not set stays empty rather than the last pass's.
   out.timestamp_ns = raw.meta.timestamp_ns.value_or(0);
   out.hostname = raw.meta.hostname.value_or("");
   out.os_version = raw.meta.os_version.value_or("");
   out.os_release = raw.meta.os_release.value_or("");
   out.collection_duration_ns = raw.meta.collection_duration_ns.value_or(0);
-  out.source_file.clear();
+  out.source_file = raw.source_file;
   out.pcblist_generation.reset();
   out.pcblist_generation_changed.reset();
   switch (source) {
-    case platform::macos: return decode_macos(raw, out, error);
+    case platform::macos: return decode_macos(raw, out, sink, error);
     case platform::freebsd:
     case platform::linux_:
     case platform::unknown:
@@ -113,6 +125,13 @@ bool decode_raw_pass(const raw_pass& raw, platform source, pass& out, std::strin
       return false;
   }
   return false;
+}
+
+bool decode_raw_pass(const raw_pass& raw, platform source, pass& out, std::string& error) {
+  collecting_sink sink(out.records);
+  const bool ok = decode_raw_pass(raw, source, out, sink, error);
+  sink.finish();
+  return ok;
 }
 
 }  // namespace tcpstats::reader

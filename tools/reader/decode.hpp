@@ -16,10 +16,15 @@ namespace tcpstats::reader {
 // netlink message header (Linux). Empty when nothing matches.
 [[nodiscard]] std::optional<platform> sniff_platform(std::span<const std::byte> bytes);
 
-// Decodes `raw` as written by `source` into `out`, whose storage is reused
-// (a live run decodes every pass into the same object). On failure returns
+// Decodes `raw` as written by `source`: fills `info` and hands every record
+// to `sink`. The whole dump is validated before the first record is handed
+// over, so a malformed dump yields no records at all. On failure returns
 // false and sets `error` to one line ("byte 640: record runs past the end
-// of the buffer"); `out` is then unspecified.
+// of the buffer").
+[[nodiscard]] bool decode_raw_pass(const raw_pass& raw, platform source, pass_info& info, record_sink& sink,
+                                   std::string& error);
+
+// The same, collecting the records into `out.records` (storage reused).
 [[nodiscard]] bool decode_raw_pass(const raw_pass& raw, platform source, pass& out, std::string& error);
 
 }  // namespace tcpstats::reader

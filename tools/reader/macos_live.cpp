@@ -90,9 +90,10 @@ std::optional<raw_pass> read_macos_pass(std::string& error) {
   const std::uint64_t started = clock_ns(CLOCK_MONOTONIC);
 
   constexpr const char* table_name = "net.inet.tcp.pcblist_n";
+  std::vector<std::byte> table;
   for (int attempt = 1;; ++attempt) {
-    if (!read_sysctl(table_name, out.table, error)) return std::nullopt;
-    const auto gens = list_generations(out.table);
+    if (!read_sysctl(table_name, table, error)) return std::nullopt;
+    const auto gens = list_generations(table);
     // A malformed buffer is reported by the decoder, with its offset.
     if (!gens || gens->header == gens->trailer) {
       out.generation_changed = false;
@@ -103,6 +104,7 @@ std::optional<raw_pass> read_macos_pass(std::string& error) {
       break;
     }
   }
+  out.table = byte_blob(std::move(table));
   // tcp_now ≈ now_init + (uptime − microuptime_init) / 1000, in ms.
   const auto now_init = read_u32("net.inet.tcp.now_init");
   const auto microuptime_init = read_u32("net.inet.tcp.microuptime_init");

@@ -46,6 +46,21 @@ int fail(int status, const std::string& message) {
   return status;
 }
 
+// Adapts the output to the batch writer, remembering why a write stopped.
+class sink_target final : public reader::chunk_target {
+ public:
+  explicit sink_target(reader::output_sink& sink) : sink_(sink) {}
+  bool write(std::string_view bytes) override {
+    status_ = sink_.write(bytes);
+    return status_ == reader::output_sink::status::ok;
+  }
+  [[nodiscard]] reader::output_sink::status status() const { return status_; }
+
+ private:
+  reader::output_sink& sink_;
+  reader::output_sink::status status_ = reader::output_sink::status::ok;
+};
+
 // Says once per run that net.inet.tcp.stats came back unreadable.
 void note_unreadable_counters(const reader::raw_pass& raw) {
   static bool said = false;
@@ -112,14 +127,14 @@ int main(int argc, char** argv) {
     return fail(exit_io, opts.capture_dir + ": " + std::strerror(errno));
   }
 
-  reader::batch_encoder encoder(opts.format, opts.pretty);
+  reader::batch_writer writer(opts.format, opts.pretty);
+  sink_target target(sink);
   reader::run_context run;
   run.interval_ms = static_cast<std::uint32_t>(opts.interval.count() / 1'000'000);
   const auto interval_ns = static_cast<std::uint64_t>(opts.interval.count());
   std::optional<reader::system_counters> previous_counters;
   slow_pass_report slow;
-  reader::pass decoded;  // reused: its records' storage survives between passes
-  reader::byte_buffer batch;
+  reader::pass_info decoded;
   const std::uint64_t first_slot = reader::monotonic_ns();
 
   for (std::uint64_t index = 0; opts.count == 0 || index < opts.count; ++index) {
@@ -138,7 +153,7 @@ int main(int argc, char** argv) {
         source = *opts.source;
       } else if (raw->meta.source) {
         source = *raw->meta.source;
-      } else if (const auto sniffed = reader::sniff_platform(raw->table)) {
+      } else if (const auto sniffed = reader::sniff_platform(raw->table.bytes())) {
         source = *sniffed;
       } else {
         return fail(exit_malformed, where + ": not a dump this tool knows (give --source)");
@@ -150,19 +165,21 @@ int main(int argc, char** argv) {
     }
     note_unreadable_counters(*raw);
 
-    if (!reader::decode_raw_pass(*raw, source, decoded, error)) return fail(exit_malformed, where + ": " + error);
-    if (replay) decoded.source_file = where;
+    // Capture first: a dump that fails to decode is worth keeping.
     if (!opts.capture_dir.empty() &&
         !reader::write_raw_pass(opts.capture_dir, index + 1, source, *raw, error)) {
       return fail(exit_io, error);
     }
-
     run.batch_sequence = index + 1;
-    encoder.encode(decoded, run, previous_counters, batch);
-    switch (sink.write(batch.view())) {
-      case reader::output_sink::status::ok: break;
-      case reader::output_sink::status::closed: return exit_ok;  // e.g. `| head` is done
-      case reader::output_sink::status::failed: return fail(exit_io, sink.error());
+    writer.prepare(run, previous_counters, target);
+    // The decoder validates the whole dump before the writer sees any of it:
+    // a malformed dump writes nothing.
+    if (!reader::decode_raw_pass(*raw, source, decoded, writer, error)) {
+      return fail(exit_malformed, where + ": " + error);
+    }
+    if (!writer.finish()) {
+      if (target.status() == reader::output_sink::status::closed) return exit_ok;  // e.g. `| head` is done
+      return fail(exit_io, sink.error());
     }
     previous_counters = decoded.counters;
 

@@ -3,6 +3,7 @@
 // protobuf BatchMessage. Free of protobuf so that the platform units
 // (macos_live.cpp, compiled by Zig for macOS in CI) can use it.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,7 +45,9 @@ struct system_counters {
   std::uint64_t rcv_badsum = 0;
 };
 
-struct pass {
+// Everything about a pass but its records, which stream past a record_sink
+// (see decode.hpp) so that a pass never holds all of them at once.
+struct pass_info {
   // Metadata (see CollectionMetadata in proto/tcp_stats.proto).
   std::uint64_t timestamp_ns = 0;
   std::string hostname;
@@ -57,9 +60,22 @@ struct pass {
   std::optional<std::uint64_t> pcblist_generation;
   std::optional<bool> pcblist_generation_changed;
 
-  std::vector<connection_record> records;
   std::vector<data_source> record_sources;  // the same for every record of a pass
   std::optional<system_counters> counters;  // absent when not readable
+};
+
+// A pass with its records collected (tests, --pretty, benchmarks).
+struct pass : pass_info {
+  std::vector<connection_record> records;
+};
+
+// Receives a decoded pass: start() with its info once the whole dump is
+// known to be valid, then every record, in kernel order.
+class record_sink {
+ public:
+  virtual ~record_sink() = default;
+  virtual void start(const pass_info&) {}
+  virtual void add(const connection_record& record) = 0;
 };
 
 }  // namespace tcpstats::reader

@@ -97,7 +97,7 @@ void to_proto(const connection_record& r, std::span<const data_source> sources, 
   for (const data_source s : sources) out.add_sources(static_cast<pb::DataSource>(s));
 }
 
-void fill_metadata(const pass& p, const run_context& run, pb::CollectionMetadata& out) {
+void fill_metadata(const pass_info& p, const run_context& run, pb::CollectionMetadata& out) {
   out.Clear();
   out.set_timestamp_ns(p.timestamp_ns);
   out.set_hostname(p.hostname);
@@ -115,19 +115,17 @@ void fill_metadata(const pass& p, const run_context& run, pb::CollectionMetadata
   if (p.pcblist_generation_changed) out.set_pcblist_generation_changed(*p.pcblist_generation_changed);
 }
 
-void fill_summary(const pass& p, const run_context& run, const std::optional<system_counters>& previous,
-                  pb::SystemSummary& out) {
+void fill_summary(const pass_info& p, const state_tally& tally, const run_context& run,
+                  const std::optional<system_counters>& previous, pb::SystemSummary& out) {
   out.Clear();
   out.set_timestamp_ns(p.timestamp_ns);
   out.set_interval_ms(run.interval_ms);
-  out.set_total_sockets(static_cast<std::uint32_t>(p.records.size()));
-  std::array<std::uint32_t, 12> per_state{};  // by TcpState number
-  for (const auto& r : p.records) ++per_state[static_cast<std::size_t>(r.state ? static_cast<int>(*r.state) + 1 : 0)];
-  for (std::size_t state = 0; state < per_state.size(); ++state) {
-    if (per_state[state] == 0) continue;
+  out.set_total_sockets(tally.total);
+  for (std::size_t state = 0; state < tally.by_state.size(); ++state) {
+    if (tally.by_state[state] == 0) continue;
     auto* bucket = out.add_state_counts();
     bucket->set_state(static_cast<pb::TcpState>(state));
-    bucket->set_count(per_state[state]);
+    bucket->set_count(tally.by_state[state]);
   }
   if (!previous || !p.counters || previous->width_bits != p.counters->width_bits) return;
   const system_counters& now = *p.counters;
@@ -161,8 +159,12 @@ void build_batch(const pass& p, const run_context& run, const std::optional<syst
   out.Clear();
   fill_metadata(p, run, *out.mutable_metadata());
   out.mutable_records()->Reserve(static_cast<int>(p.records.size()));
-  for (const auto& r : p.records) to_proto(r, p.record_sources, *out.add_records());
-  fill_summary(p, run, previous, *out.mutable_summary());
+  state_tally tally;
+  for (const auto& r : p.records) {
+    to_proto(r, p.record_sources, *out.add_records());
+    tally.add(r);
+  }
+  fill_summary(p, tally, run, previous, *out.mutable_summary());
 }
 
 }  // namespace tcpstats::reader

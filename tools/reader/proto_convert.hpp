@@ -3,6 +3,7 @@
 // the generated setters. The direct encoders (wire_encoder, json_emitter)
 // must produce exactly what these messages serialize to.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -21,12 +22,23 @@ struct run_context {
 void to_proto(const connection_record& record, std::span<const data_source> sources,
               tcpstats_reader::TcpSocketRecord& out);
 
-void fill_metadata(const pass& p, const run_context& run, tcpstats_reader::CollectionMetadata& out);
+// Connections per TcpState number, counted as the records stream past.
+struct state_tally {
+  std::array<std::uint32_t, 12> by_state{};
+  std::uint32_t total = 0;
 
-// Totals and per-state counts of `p`, and the deltas of its counters since
+  void add(const connection_record& r) {
+    ++by_state[r.state ? static_cast<std::size_t>(*r.state) + 1 : 0];
+    ++total;
+  }
+};
+
+void fill_metadata(const pass_info& p, const run_context& run, tcpstats_reader::CollectionMetadata& out);
+
+// Totals and per-state counts, and the deltas of the pass's counters since
 // `previous` (the previous pass's, when both were readable).
-void fill_summary(const pass& p, const run_context& run, const std::optional<system_counters>& previous,
-                  tcpstats_reader::SystemSummary& out);
+void fill_summary(const pass_info& p, const state_tally& tally, const run_context& run,
+                  const std::optional<system_counters>& previous, tcpstats_reader::SystemSummary& out);
 
 // The whole batch through protobuf's own objects (used for --pretty and as
 // the reference in tests).

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "byte_blob.hpp"
 #include "pass.hpp"
 
 namespace tcpstats::reader {
@@ -25,9 +26,10 @@ struct pass_meta {
 };
 
 struct raw_pass {
-  std::vector<std::byte> table;  // pcblist_n / pcblist / netlink dump
+  byte_blob table;  // pcblist_n / pcblist / netlink dump
   std::optional<std::vector<std::byte>> tcp_stats;  // raw net.inet.tcp.stats, when read
   pass_meta meta;
+  std::string source_file;  // the file it was read from; empty when live
   std::optional<bool> generation_changed;  // live reads: still changing after retries
 };
 
