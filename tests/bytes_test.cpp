@@ -56,7 +56,8 @@ TEST_CASE("every error code has its own text", "[bytes][error]") {
   for (auto code : {errc::truncated_header, errc::bad_header_length, errc::truncated_record,
                     errc::zero_length, errc::record_too_short, errc::duplicate_record,
                     errc::record_outside_group, errc::missing_trailer, errc::trailing_garbage,
-                    errc::invalid_state, errc::invalid_release}) {
+                    errc::invalid_state, errc::invalid_release, errc::kernel_error, errc::bad_attribute,
+                    errc::missing_done}) {
     CHECK(tcpstats::to_string(code) != tcpstats::to_string(static_cast<errc>(255)));
   }
 }

@@ -139,6 +139,87 @@ struct connection_record {
   // True for macOS user-space-stack flows (no kernel socket behind them).
   bool user_space_flow = false;
 
+  // Linux: struct tcp_info (INET_DIAG_INFO), inet_diag_msg and the other
+  // sock_diag attributes. Absent where the kernel's tcp_info is shorter or
+  // the attribute was not sent. Counts are segments unless named bytes;
+  // see proto/tcp_stats.proto for each field's kernel member.
+  std::optional<std::uint8_t> ca_state;
+  std::optional<std::uint8_t> retransmits;
+  std::optional<std::uint8_t> probes;
+  std::optional<std::uint8_t> backoff;
+  std::optional<std::uint8_t> options;
+  std::optional<std::uint32_t> ato_us;
+  std::optional<std::uint32_t> snd_mss;
+  std::optional<std::uint32_t> rcv_mss;
+  std::optional<std::uint32_t> unacked;
+  std::optional<std::uint32_t> sacked;
+  std::optional<std::uint32_t> lost;
+  std::optional<std::uint32_t> retrans;
+  std::optional<std::uint32_t> fackets;
+  std::optional<std::uint32_t> last_data_sent_ms;
+  std::optional<std::uint32_t> last_data_recv_ms;
+  std::optional<std::uint32_t> last_ack_recv_ms;
+  std::optional<std::uint32_t> pmtu;
+  std::optional<std::uint32_t> rcv_ssthresh;
+  std::optional<std::uint32_t> snd_cwnd_segments;
+  std::optional<std::uint32_t> snd_ssthresh_segments;
+  std::optional<std::uint32_t> advmss;
+  std::optional<std::uint32_t> reordering;
+  std::optional<std::uint32_t> rcv_rtt_us;
+  std::optional<std::uint32_t> rcv_space;
+  std::optional<std::uint32_t> total_retrans;
+  std::optional<std::uint64_t> pacing_rate_bytes_per_sec;
+  std::optional<std::uint64_t> max_pacing_rate_bytes_per_sec;
+  std::optional<std::uint64_t> bytes_acked;
+  std::optional<std::uint64_t> bytes_received;
+  std::optional<std::uint32_t> segs_out;
+  std::optional<std::uint32_t> segs_in;
+  std::optional<std::uint32_t> notsent_bytes;
+  std::optional<std::uint32_t> data_segs_in;
+  std::optional<std::uint32_t> data_segs_out;
+  std::optional<std::uint64_t> delivery_rate_bytes_per_sec;
+  std::optional<std::uint64_t> busy_time_us;
+  std::optional<std::uint64_t> rwnd_limited_us;
+  std::optional<std::uint64_t> sndbuf_limited_us;
+  std::optional<std::uint32_t> delivered;
+  std::optional<std::uint32_t> delivered_ce;
+  std::optional<std::uint64_t> bytes_sent;
+  std::optional<std::uint64_t> bytes_retrans;
+  std::optional<std::uint32_t> dsack_dups;
+  std::optional<std::uint32_t> reord_seen;
+  std::optional<std::uint32_t> rcv_ooopack;
+  std::optional<std::uint32_t> rehash;
+  std::optional<std::uint16_t> total_rto;
+  std::optional<std::uint16_t> total_rto_recoveries;
+  std::optional<std::uint32_t> total_rto_time_ms;
+  std::optional<bool> delivery_rate_app_limited;
+  std::optional<std::uint8_t> fastopen_client_fail;
+  std::optional<std::uint64_t> inode;
+  std::optional<std::uint32_t> interface_index;
+  std::optional<std::uint8_t> timer;
+  std::optional<std::uint32_t> timer_expires_ms;
+  std::optional<std::uint8_t> timer_retransmits;
+  std::optional<std::uint8_t> shutdown;
+  std::optional<std::uint8_t> tos;
+  std::optional<std::uint8_t> tclass;
+  std::optional<std::uint32_t> mark;
+  std::optional<std::uint64_t> cgroup_id;
+  std::optional<bool> v6only;
+  std::optional<std::uint32_t> skmem_rmem_alloc;
+  std::optional<std::uint32_t> skmem_rcvbuf;
+  std::optional<std::uint32_t> skmem_wmem_alloc;
+  std::optional<std::uint32_t> skmem_sndbuf;
+  std::optional<std::uint32_t> skmem_fwd_alloc;
+  std::optional<std::uint32_t> skmem_wmem_queued;
+  std::optional<std::uint32_t> skmem_optmem;
+  std::optional<std::uint32_t> skmem_backlog;
+  std::optional<std::uint32_t> skmem_drops;
+  std::optional<std::uint64_t> bbr_bw_bytes_per_sec;
+  std::optional<std::uint32_t> bbr_min_rtt_us;
+  std::optional<std::uint32_t> bbr_pacing_gain;
+  std::optional<std::uint32_t> bbr_cwnd_gain;
+
+
   friend bool operator==(const connection_record&, const connection_record&) = default;
 };
 

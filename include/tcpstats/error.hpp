@@ -24,6 +24,9 @@ enum class errc : std::uint8_t {
   trailing_garbage,      // bytes after the closing header
   invalid_state,         // a TCP state number outside the known table
   invalid_release,       // an OS release string that does not parse
+  kernel_error,          // the kernel answered with an error (detail: its errno)
+  bad_attribute,         // a netlink attribute's length is impossible
+  missing_done,          // a netlink dump ends without NLMSG_DONE
 };
 
 // Human-readable text for an error code; never empty.
@@ -40,6 +43,9 @@ enum class errc : std::uint8_t {
     case errc::trailing_garbage: return "bytes after the closing list header";
     case errc::invalid_state: return "TCP state number out of range";
     case errc::invalid_release: return "OS release string does not parse";
+    case errc::kernel_error: return "the kernel reported an error";
+    case errc::bad_attribute: return "netlink attribute length is out of bounds";
+    case errc::missing_done: return "netlink dump ends without NLMSG_DONE";
   }
   return "unknown error";
 }
@@ -50,6 +56,7 @@ enum class errc : std::uint8_t {
 struct parse_error {
   errc code;
   std::size_t offset;
+  std::int32_t detail = 0;  // kernel_error: the errno the kernel sent
 
   friend constexpr bool operator==(const parse_error&, const parse_error&) = default;
 };
