@@ -15,7 +15,7 @@ fi
 export ZIG_GLOBAL_CACHE_DIR="${ZIG_GLOBAL_CACHE_DIR:-$zig_home/cache}"
 
 units="tools/reader/macos_live.cpp tools/reader/live.cpp tools/reader/decode.cpp tools/reader/options.cpp
-tools/reader/output.cpp tools/reader/capture.cpp tools/reader/byte_blob.cpp"
+tools/reader/output.cpp tools/reader/capture.cpp tools/reader/byte_blob.cpp tools/reader/linux_snmp.cpp"
 for target in x86_64-macos aarch64-macos; do
   for unit in $units; do
     "$zig" c++ -target "$target" -std=c++20 -Wall -Wextra -Wpedantic -Werror \

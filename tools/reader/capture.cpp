@@ -93,6 +93,12 @@ std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& erro
     case read_status::missing: break;
     case read_status::ok: raw.tcp_stats = std::move(stats);
   }
+  std::vector<std::byte> snmp;
+  switch (read_file(path + ".snmp", snmp, error)) {
+    case read_status::failed: return std::nullopt;
+    case read_status::missing: break;
+    case read_status::ok: raw.snmp = std::string(reinterpret_cast<const char*>(snmp.data()), snmp.size());
+  }
   error.clear();
   return raw;
 }
@@ -110,6 +116,7 @@ std::optional<std::string> write_raw_pass(const std::string& dir, std::uint64_t 
   if (raw.tcp_stats && !write_file(path + ".tcp_stats", raw.tcp_stats->data(), raw.tcp_stats->size(), error)) {
     return std::nullopt;
   }
+  if (raw.snmp && !write_file(path + ".snmp", raw.snmp->data(), raw.snmp->size(), error)) return std::nullopt;
   return path;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// --capture and --replay files: a raw dump, FILE.meta.json and
-// FILE.tcp_stats beside it.
+// --capture and --replay files: a raw dump, FILE.meta.json, and the raw
+// host counters beside it (FILE.tcp_stats on macOS, FILE.snmp on Linux).
 
 #include <optional>
 #include <string>

@@ -1,6 +1,11 @@
 #include "decode.hpp"
 
+#include <cstring>
+
+#include "linux_snmp.hpp"
 #include "tcpstats/bytes.hpp"
+#include "tcpstats/linux/dump.hpp"
+#include "tcpstats/linux/materialize.hpp"
 #include "tcpstats/xnu/materialize.hpp"
 #include "tcpstats/xnu/tcpstat.hpp"
 
@@ -19,7 +24,9 @@ std::optional<platform> sniff_platform(std::span<const std::byte> bytes) {
 namespace {
 
 std::string at_byte(const parse_error& e) {
-  return "byte " + std::to_string(e.offset) + ": " + std::string(to_string(e.code));
+  std::string text = "byte " + std::to_string(e.offset) + ": " + std::string(to_string(e.code));
+  if (e.code == errc::kernel_error) text += std::string(" (") + std::strerror(e.detail) + ")";
+  return text;
 }
 
 bool decode_macos(const raw_pass& raw, pass_info& out, record_sink& sink, std::string& error) {
@@ -89,6 +96,43 @@ bool decode_macos(const raw_pass& raw, pass_info& out, record_sink& sink, std::s
   return true;
 }
 
+bool decode_linux(const raw_pass& raw, pass_info& out, record_sink& sink, std::string& error) {
+  // Validate the framing and every attribute list before emitting anything.
+  std::optional<parse_error> bad_attributes;
+  const auto summary = sock_diag::walk_dump(raw.table.bytes(), [&](const sock_diag::inet_diag_msg_view& msg) {
+    if (bad_attributes) return;
+    const auto walked = sock_diag::for_each_attribute(
+        msg.attribute_bytes(), msg.offset() + sock_diag::inet_diag_msg_size, [](const sock_diag::attribute&) {});
+    if (!walked) bad_attributes = walked.error();
+  });
+  if (!summary) {
+    error = at_byte(summary.error());
+    return false;
+  }
+  if (bad_attributes) {
+    error = at_byte(*bad_attributes);
+    return false;
+  }
+  out.platform = platform::linux_;
+  // NLM_F_DUMP_INTR: the socket table changed while it was dumped.
+  out.pcblist_generation_changed = summary->interrupted;
+  out.data_sources = {data_source::linux_sock_diag};
+  out.record_sources = {data_source::linux_sock_diag};
+  out.counters.reset();
+  if (raw.snmp) {
+    out.counters = parse_proc_net_snmp(*raw.snmp);
+    if (out.counters) out.data_sources.push_back(data_source::linux_proc_net_snmp);
+  }
+
+  sink.start(out);
+  connection_record record;
+  const auto walked = sock_diag::walk_dump(raw.table.bytes(), [&](const sock_diag::inet_diag_msg_view& msg) {
+    (void)sock_diag::materialize(msg, record);  // validated above
+    sink.add(record);
+  });
+  return static_cast<bool>(walked);
+}
+
 class collecting_sink final : public record_sink {
  public:
   explicit collecting_sink(std::vector<connection_record>& records) : records_(records) {}
@@ -117,10 +161,10 @@ bool decode_raw_pass(const raw_pass& raw, platform source, pass_info& out, recor
   out.pcblist_generation_changed.reset();
   switch (source) {
     case platform::macos: return decode_macos(raw, out, sink, error);
+    case platform::linux_: return decode_linux(raw, out, sink, error);
     case platform::freebsd:
-    case platform::linux_:
     case platform::unknown:
-      error = "decoding " + std::string(source == platform::freebsd ? "FreeBSD" : source == platform::linux_ ? "Linux" : "unknown") +
+      error = std::string("decoding ") + (source == platform::freebsd ? "FreeBSD" : "unknown") +
               " dumps is not supported by this build";
       return false;
   }

@@ -7,6 +7,9 @@
 #if defined(__APPLE__)
 #include "macos_live.hpp"
 #endif
+#if defined(__linux__)
+#include "linux_live.hpp"
+#endif
 
 namespace tcpstats::reader {
 
@@ -25,16 +28,22 @@ platform running_platform() {
 bool live_supported(platform source) {
 #if defined(__APPLE__)
   return source == platform::macos;
+#elif defined(__linux__)
+  return source == platform::linux_;
 #else
   (void)source;
   return false;
 #endif
 }
 
-std::optional<raw_pass> read_live_pass(platform source, std::string& error) {
+std::optional<raw_pass> read_live_pass(platform source, const live_options& options, std::string& error) {
 #if defined(__APPLE__)
   if (source == platform::macos) return read_macos_pass(error);
 #endif
+#if defined(__linux__)
+  if (source == platform::linux_) return read_linux_pass(linux_read_options{options.linux_state_mask}, error);
+#endif
+  (void)options;
   (void)source;
   error = "live collection is not supported by this build";
   return std::nullopt;

@@ -18,9 +18,14 @@ namespace tcpstats::reader {
 // running one).
 [[nodiscard]] bool live_supported(platform source);
 
+struct live_options {
+  std::uint32_t linux_state_mask = ~0u;  // Linux: states to dump, 1 << TCP_* number
+};
+
 // One live pass from the running kernel. On failure returns empty and sets
 // `error` to one line naming what failed.
-[[nodiscard]] std::optional<raw_pass> read_live_pass(platform source, std::string& error);
+[[nodiscard]] std::optional<raw_pass> read_live_pass(platform source, const live_options& options,
+                                                     std::string& error);
 
 // What a live pass reads, for error messages: "sysctl net.inet.tcp.pcblist_n".
 [[nodiscard]] std::string live_table_name(platform source);

@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
     return fail(exit_io, opts.capture_dir + ": " + std::strerror(errno));
   }
 
+  reader::live_options live;
   reader::batch_writer writer(opts.format, opts.pretty);
   sink_target target(sink);
   reader::run_context run;
@@ -159,7 +160,7 @@ int main(int argc, char** argv) {
         return fail(exit_malformed, where + ": not a dump this tool knows (give --source)");
       }
     } else {
-      raw = reader::read_live_pass(live_source, error);
+      raw = reader::read_live_pass(live_source, live, error);
       if (!raw) return fail(exit_live, error);
       where = reader::live_table_name(live_source);
     }

@@ -27,22 +27,23 @@ enum class data_source : int {
   linux_proc_net_snmp = 11,
 };
 
-// Host-wide TCP counters as read (cumulative). `width_bits` is the
-// counters' own width: deltas are taken modulo 2^width_bits.
+// Host-wide TCP counters as read (cumulative); each absent when the
+// platform has no such counter. `width_bits` is the counters' own width:
+// deltas are taken modulo 2^width_bits.
 struct system_counters {
   unsigned width_bits = 64;
-  std::uint64_t conn_attempts = 0;
-  std::uint64_t accepts = 0;
-  std::uint64_t connects = 0;
-  std::uint64_t drops = 0;
-  std::uint64_t snd_total_packets = 0;
-  std::uint64_t snd_bytes = 0;
-  std::uint64_t snd_rexmit_packets = 0;
-  std::uint64_t snd_rexmit_bytes = 0;
-  std::uint64_t rcv_total_packets = 0;
-  std::uint64_t rcv_bytes = 0;
-  std::uint64_t rcv_dup_packets = 0;
-  std::uint64_t rcv_badsum = 0;
+  std::optional<std::uint64_t> conn_attempts;
+  std::optional<std::uint64_t> accepts;
+  std::optional<std::uint64_t> connects;
+  std::optional<std::uint64_t> drops;
+  std::optional<std::uint64_t> snd_total_packets;
+  std::optional<std::uint64_t> snd_bytes;
+  std::optional<std::uint64_t> snd_rexmit_packets;
+  std::optional<std::uint64_t> snd_rexmit_bytes;
+  std::optional<std::uint64_t> rcv_total_packets;
+  std::optional<std::uint64_t> rcv_bytes;
+  std::optional<std::uint64_t> rcv_dup_packets;
+  std::optional<std::uint64_t> rcv_badsum;
 };
 
 // Everything about a pass but its records, which stream past a record_sink

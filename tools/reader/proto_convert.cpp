@@ -206,26 +206,36 @@ void fill_summary(const pass_info& p, const state_tally& tally, const run_contex
   const system_counters& now = *p.counters;
   // Counters wrap at their own width; a modular difference is the delta.
   const std::uint64_t mask = now.width_bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << now.width_bits) - 1;
-  const auto delta = [mask](std::uint64_t later, std::uint64_t earlier) { return (later - earlier) & mask; };
-  out.set_delta_conn_attempts(delta(now.conn_attempts, previous->conn_attempts));
-  out.set_delta_accepts(delta(now.accepts, previous->accepts));
-  out.set_delta_connects(delta(now.connects, previous->connects));
-  out.set_delta_drops(delta(now.drops, previous->drops));
-  out.set_delta_snd_total_packets(delta(now.snd_total_packets, previous->snd_total_packets));
-  out.set_delta_snd_bytes(delta(now.snd_bytes, previous->snd_bytes));
-  out.set_delta_snd_rexmit_packets(delta(now.snd_rexmit_packets, previous->snd_rexmit_packets));
-  out.set_delta_snd_rexmit_bytes(delta(now.snd_rexmit_bytes, previous->snd_rexmit_bytes));
-  out.set_delta_rcv_total_packets(delta(now.rcv_total_packets, previous->rcv_total_packets));
-  out.set_delta_rcv_bytes(delta(now.rcv_bytes, previous->rcv_bytes));
-  out.set_delta_rcv_dup_packets(delta(now.rcv_dup_packets, previous->rcv_dup_packets));
-  out.set_delta_rcv_badsum(delta(now.rcv_badsum, previous->rcv_badsum));
-  if (out.delta_snd_total_packets() != 0) {
-    out.set_retransmit_rate(static_cast<double>(out.delta_snd_rexmit_packets()) /
-                            static_cast<double>(out.delta_snd_total_packets()));
+  const auto delta = [mask](const std::optional<std::uint64_t>& later, const std::optional<std::uint64_t>& earlier)
+      -> std::optional<std::uint64_t> {
+    if (!later || !earlier) return std::nullopt;
+    return (*later - *earlier) & mask;
+  };
+  using setter = void (pb::SystemSummary::*)(std::uint64_t);
+  const auto put = [&out](setter set, const std::optional<std::uint64_t>& value) {
+    if (value) (out.*set)(*value);
+  };
+  const auto snd_total = delta(now.snd_total_packets, previous->snd_total_packets);
+  const auto snd_rexmit = delta(now.snd_rexmit_packets, previous->snd_rexmit_packets);
+  const auto rcv_total = delta(now.rcv_total_packets, previous->rcv_total_packets);
+  const auto rcv_dup = delta(now.rcv_dup_packets, previous->rcv_dup_packets);
+  put(&pb::SystemSummary::set_delta_conn_attempts, delta(now.conn_attempts, previous->conn_attempts));
+  put(&pb::SystemSummary::set_delta_accepts, delta(now.accepts, previous->accepts));
+  put(&pb::SystemSummary::set_delta_connects, delta(now.connects, previous->connects));
+  put(&pb::SystemSummary::set_delta_drops, delta(now.drops, previous->drops));
+  put(&pb::SystemSummary::set_delta_snd_total_packets, snd_total);
+  put(&pb::SystemSummary::set_delta_snd_bytes, delta(now.snd_bytes, previous->snd_bytes));
+  put(&pb::SystemSummary::set_delta_snd_rexmit_packets, snd_rexmit);
+  put(&pb::SystemSummary::set_delta_snd_rexmit_bytes, delta(now.snd_rexmit_bytes, previous->snd_rexmit_bytes));
+  put(&pb::SystemSummary::set_delta_rcv_total_packets, rcv_total);
+  put(&pb::SystemSummary::set_delta_rcv_bytes, delta(now.rcv_bytes, previous->rcv_bytes));
+  put(&pb::SystemSummary::set_delta_rcv_dup_packets, rcv_dup);
+  put(&pb::SystemSummary::set_delta_rcv_badsum, delta(now.rcv_badsum, previous->rcv_badsum));
+  if (snd_total && snd_rexmit && *snd_total != 0) {
+    out.set_retransmit_rate(static_cast<double>(*snd_rexmit) / static_cast<double>(*snd_total));
   }
-  if (out.delta_rcv_total_packets() != 0) {
-    out.set_duplicate_rate(static_cast<double>(out.delta_rcv_dup_packets()) /
-                           static_cast<double>(out.delta_rcv_total_packets()));
+  if (rcv_total && rcv_dup && *rcv_total != 0) {
+    out.set_duplicate_rate(static_cast<double>(*rcv_dup) / static_cast<double>(*rcv_total));
   }
 }
 

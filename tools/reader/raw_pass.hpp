@@ -27,7 +27,8 @@ struct pass_meta {
 
 struct raw_pass {
   byte_blob table;  // pcblist_n / pcblist / netlink dump
-  std::optional<std::vector<std::byte>> tcp_stats;  // raw net.inet.tcp.stats, when read
+  std::optional<std::vector<std::byte>> tcp_stats;  // macOS: raw net.inet.tcp.stats, when read
+  std::optional<std::string> snmp;                   // Linux: /proc/net/snmp, when read
   pass_meta meta;
   std::string source_file;  // the file it was read from; empty when live
   std::optional<bool> generation_changed;  // live reads: still changing after retries
