@@ -8,6 +8,12 @@
 #include "macos_live.hpp"
 #endif
 #if defined(__linux__)
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <cstring>
+
 #include "linux_live.hpp"
 #endif
 
@@ -57,6 +63,30 @@ std::string live_table_name(platform source) {
     case platform::unknown: break;
   }
   return "live table";
+}
+
+bool enter_network_namespace(const std::string& name_or_path, std::string& error) {
+#if defined(__linux__)
+  const std::string path =
+      name_or_path.find('/') == std::string::npos ? "/var/run/netns/" + name_or_path : name_or_path;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = "--netns " + name_or_path + ": " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  const int rc = ::setns(fd, CLONE_NEWNET);
+  const int saved = errno;
+  ::close(fd);
+  if (rc != 0) {
+    error = "--netns " + name_or_path + ": setns: " + std::strerror(saved) +
+            (saved == EPERM ? " (needs CAP_SYS_ADMIN, e.g. root)" : "");
+    return false;
+  }
+  return true;
+#else
+  error = "--netns " + name_or_path + ": network namespaces are a Linux feature";
+  return false;
+#endif
 }
 
 std::uint64_t monotonic_ns() {

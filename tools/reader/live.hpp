@@ -30,6 +30,10 @@ struct live_options {
 // What a live pass reads, for error messages: "sysctl net.inet.tcp.pcblist_n".
 [[nodiscard]] std::string live_table_name(platform source);
 
+// Linux: moves this process into the network namespace NAME (under
+// /var/run/netns) or at PATH. Elsewhere, or on failure, false with `error`.
+[[nodiscard]] bool enter_network_namespace(const std::string& name_or_path, std::string& error);
+
 [[nodiscard]] std::uint64_t monotonic_ns();
 
 // Sleeps until `deadline` (monotonic_ns() time); false as soon as `stop`

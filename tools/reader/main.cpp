@@ -120,6 +120,7 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (!opts.netns.empty() && !reader::enter_network_namespace(opts.netns, error)) return fail(exit_live, error);
   install_signal_handlers();
   reader::output_sink sink(opts.output);
   if (!sink.is_open()) return fail(exit_io, sink.error());

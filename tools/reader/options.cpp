@@ -60,13 +60,19 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
   -s, --source SOURCE      auto (this platform), macos, freebsd or linux
       --replay FILE...     decode raw kernel dumps instead of the live kernel,
                            one pass per file: what `sysctl -b
-                           net.inet.tcp.pcblist_n` writes on a Mac. FILE.meta.json
+                           net.inet.tcp.pcblist_n` writes on a Mac, or `ss -t -i -D FILE`
+                           on Linux. FILE.meta.json
                            beside a dump supplies hostname, os_version, os_release,
-                           timestamp_ns, source; FILE.tcp_stats the raw
-                           net.inet.tcp.stats. Without --source or a meta file the
-                           source is recognised from the dump's first bytes.
+                           timestamp_ns, source; FILE.tcp_stats (macOS) or
+                           FILE.snmp (Linux /proc/net/snmp) the host counters.
+                           Without --source or a meta file the source is
+                           recognised from the dump's first bytes.
       --capture DIR        also save each pass's raw kernel bytes in DIR
-                           (NNNNNN.<table>, .meta.json, .tcp_stats) for --replay
+                           (NNNNNN.<table>, .meta.json, .tcp_stats or .snmp)
+                           for --replay
+      --netns NAME|PATH    Linux: collect inside another network namespace
+                           (a name from `ip netns`, or a path such as
+                           /proc/PID/ns/net); needs CAP_SYS_ADMIN
   -h, --help               this text
   -V, --version            the version
 
@@ -78,13 +84,14 @@ error; 3 a file could not be read or written; 4 live collection failed.
 }
 
 std::optional<options> parse_options(int argc, char** argv, std::string& error) {
-  enum : int { opt_once = 256, opt_pretty, opt_replay, opt_capture };
+  enum : int { opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns };
   static const struct option long_options[] = {
       {"interval", required_argument, nullptr, 'i'}, {"count", required_argument, nullptr, 'c'},
       {"once", no_argument, nullptr, opt_once},      {"format", required_argument, nullptr, 'f'},
       {"pretty", no_argument, nullptr, opt_pretty},  {"output", required_argument, nullptr, 'o'},
       {"source", required_argument, nullptr, 's'},   {"replay", required_argument, nullptr, opt_replay},
-      {"capture", required_argument, nullptr, opt_capture}, {"help", no_argument, nullptr, 'h'},
+      {"capture", required_argument, nullptr, opt_capture}, {"netns", required_argument, nullptr, opt_netns},
+      {"help", no_argument, nullptr, 'h'},
       {"version", no_argument, nullptr, 'V'},        {nullptr, 0, nullptr, 0}};
 
   options out;
@@ -141,6 +148,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
         break;
       case opt_replay: out.replay_files.push_back(value); break;
       case opt_capture: out.capture_dir = value; break;
+      case opt_netns: out.netns = value; break;
       case 'h': out.help = true; break;
       case 'V': out.version = true; break;
       case ':': error = "'" + word + "' needs a value"; return std::nullopt;
@@ -159,6 +167,10 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
     return std::nullopt;
   }
   if (once) out.count = 1;
+  if (!out.netns.empty() && !out.replay_files.empty()) {
+    error = "--netns applies to live collection, not --replay";
+    return std::nullopt;
+  }
   if (out.pretty && out.format != output_format::jsonl) {
     error = "--pretty applies to --format jsonl only";
     return std::nullopt;

@@ -27,6 +27,7 @@ struct options {
   std::optional<platform> source;     // empty = auto
   std::vector<std::string> replay_files;
   std::string capture_dir;            // empty = no capture
+  std::string netns;                  // Linux: network namespace name or path; empty = ours
   bool help = false;
   bool version = false;
 };
