@@ -4,7 +4,7 @@
 set -eu
 
 packages="meson ninja-build g++ clang-14 libclang-rt-14-dev pkg-config python3
-protobuf-compiler libprotobuf-dev libsimdjson-dev catch2 libbenchmark-dev"
+protobuf-compiler libprotobuf-dev libsimdjson-dev catch2 libbenchmark-dev iproute2"
 
 missing=""
 # npm fetches Zig for the macOS cross-compile check; any npm will do.
