@@ -11,9 +11,9 @@ namespace tcpstats::reader {
 
 namespace {
 
-// JSON Lines output leaves in chunks of this size: memory stays bounded
+// Streamed output leaves in chunks of this size: memory stays bounded
 // however many connections a pass has.
-constexpr std::size_t json_chunk_bytes = 256 * 1024;
+constexpr std::size_t chunk_bytes = 256 * 1024;
 
 constexpr char length_delimited_tag(int number) { return static_cast<char>((number << 3) | 2); }
 
@@ -26,14 +26,36 @@ void append_field(byte_buffer& out, int number, std::string_view bytes) {
   out.commit(p + bytes.size());
 }
 
+std::size_t varint_size(std::uint64_t value) {
+  std::size_t n = 1;
+  while (value >= 0x80) {
+    value >>= 7;
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace
 
+void binary_planner::start(const pass_info& info) {
+  info_ = &info;
+  plan_ = {};
+}
+
+void binary_planner::add(const connection_record& record) {
+  scratch_.clear();
+  encode_record(record, info_->record_sources, scratch_);
+  plan_.record_bytes += 1 + varint_size(scratch_.size()) + scratch_.size();
+  plan_.tally.add(record);
+}
+
 void batch_writer::prepare(const run_context& run, const std::optional<system_counters>& previous,
-                           chunk_target& target) {
+                           chunk_target& target, const binary_plan* plan) {
   run_ = run;
   previous_ = previous;
   target_ = &target;
   target_ok_ = true;
+  plan_ = format_ == output_format::binary && !pretty_ ? plan : nullptr;
 }
 
 void batch_writer::start(const pass_info& info) {
@@ -51,6 +73,15 @@ void batch_writer::start(const pass_info& info) {
     buffer_.append(scratch_);
   } else {
     metadata_.AppendToString(&scratch_);
+    if (plan_) {
+      // The frame's length first: metadata, records, summary fields.
+      fill_summary(info, plan_->tally, run_, previous_, summary_);
+      const std::size_t summary_size = summary_.ByteSizeLong();
+      const std::size_t body = 1 + varint_size(scratch_.size()) + scratch_.size() + plan_->record_bytes + 1 +
+                               varint_size(summary_size) + summary_size;
+      char* p = buffer_.reserve(10);
+      buffer_.commit(write_varint(p, body));
+    }
     append_field(buffer_, 1, scratch_);
   }
 }
@@ -78,12 +109,13 @@ void batch_writer::add(const connection_record& record) {
     q = write_varint(q, size);
     if (q != body) std::memmove(q, body, size);
     buffer_.commit(q + size);
+    if (plan_) flush_if_large();
   }
   ++records_;
 }
 
 void batch_writer::flush_if_large() {
-  if (buffer_.size() < json_chunk_bytes) return;
+  if (buffer_.size() < chunk_bytes) return;
   if (target_ok_) target_ok_ = target_->write(buffer_.view());
   buffer_.clear();
 }
@@ -112,8 +144,10 @@ bool batch_writer::finish() {
   } else {
     summary_.AppendToString(&scratch_);
     append_field(buffer_, 3, scratch_);
-    char prefix[10];
-    buffer_.prepend({prefix, static_cast<std::size_t>(write_varint(prefix, buffer_.size()) - prefix)});
+    if (!plan_) {
+      char prefix[10];
+      buffer_.prepend({prefix, static_cast<std::size_t>(write_varint(prefix, buffer_.size()) - prefix)});
+    }
   }
   if (target_ok_) target_ok_ = target_->write(buffer_.view());
   buffer_.clear();

@@ -24,13 +24,36 @@ class chunk_target {
   virtual bool write(std::string_view bytes) = 0;
 };
 
+// What a first pass over the records tells a binary batch before it is
+// written: the records' encoded size (tags and lengths included) and the
+// per-state counts. With it the frame's length is known up front and the
+// frame streams out in chunks instead of being built whole in memory.
+struct binary_plan {
+  std::size_t record_bytes = 0;
+  state_tally tally;
+};
+
+// A record_sink that measures: feed it a pass first to get its plan.
+class binary_planner final : public record_sink {
+ public:
+  void start(const pass_info& info) override;
+  void add(const connection_record& record) override;
+  [[nodiscard]] const binary_plan& plan() const { return plan_; }
+
+ private:
+  const pass_info* info_ = nullptr;
+  binary_plan plan_;
+  std::string scratch_;
+};
+
 class batch_writer final : public record_sink {
  public:
   batch_writer(output_format format, bool pretty) : format_(format), pretty_(pretty) {}
 
   // Sets up the next batch; the decoder then calls start() with the pass's
   // info and add() with each record; finish() completes the batch.
-  void prepare(const run_context& run, const std::optional<system_counters>& previous, chunk_target& target);
+  void prepare(const run_context& run, const std::optional<system_counters>& previous, chunk_target& target,
+               const binary_plan* plan = nullptr);
   void start(const pass_info& info) override;
   void add(const connection_record& record) override;
   // Writes the rest of the batch. False if the target refused a write.
@@ -45,6 +68,7 @@ class batch_writer final : public record_sink {
   run_context run_;
   std::optional<system_counters> previous_;
   chunk_target* target_ = nullptr;
+  const binary_plan* plan_ = nullptr;
   bool target_ok_ = true;
   state_tally tally_;
   std::size_t records_ = 0;

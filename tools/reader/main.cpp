@@ -173,7 +173,17 @@ int main(int argc, char** argv) {
       return fail(exit_io, error);
     }
     run.batch_sequence = index + 1;
-    writer.prepare(run, previous_counters, target);
+    // Binary frames carry their length first: a measuring pass lets the
+    // frame stream out instead of being built whole in memory.
+    std::optional<reader::binary_plan> plan;
+    if (opts.format == reader::output_format::binary && !opts.pretty) {
+      reader::binary_planner planner;
+      if (!reader::decode_raw_pass(*raw, source, decoded, planner, error)) {
+        return fail(exit_malformed, where + ": " + error);
+      }
+      plan = planner.plan();
+    }
+    writer.prepare(run, previous_counters, target, plan ? &*plan : nullptr);
     // The decoder validates the whole dump before the writer sees any of it:
     // a malformed dump writes nothing.
     if (!reader::decode_raw_pass(*raw, source, decoded, writer, error)) {
