@@ -243,6 +243,33 @@ TEST_CASE("live records agree with ss on real loopback sockets", "[live]") {
     }
     ++compared;
   }
+  // --processes: every socket of ours is this process's, at the fd we hold.
+  const auto owned = one_pass({"--processes"});
+  std::size_t attributed = 0;
+  for (const auto& r : owned.records()) {
+    const bool ours = std::find(ports.begin(), ports.end(), r.local_port()) != ports.end() ||
+                      std::find(ports.begin(), ports.end(), r.remote_port()) != ports.end();
+    if (!ours || r.state() == pb::TCP_STATE_TIME_WAIT) continue;
+    INFO("port " << r.local_port() << " -> " << r.remote_port());
+    CHECK(r.pid() == getpid());
+    CHECK(r.command() == "linux_live_test");
+    const std::string link = "/proc/self/fd/" + std::to_string(r.fd());
+    char target[64] = {};
+    REQUIRE(readlink(link.c_str(), target, sizeof target - 1) > 0);
+    CHECK(std::string(target) == "socket:[" + std::to_string(r.inode()) + "]");
+    ++attributed;
+  }
+  CHECK(attributed == 18);  // 2 listeners, 12 established, 2 CLOSE_WAIT, 2 FIN_WAIT_2
+  CHECK(std::find(owned.records(0).sources().begin(), owned.records(0).sources().end(), pb::DATA_SOURCE_LINUX_PROC_FD) !=
+        owned.records(0).sources().end());
+
+  // --state goes into the kernel's state mask: only what was asked comes back.
+  const auto only = one_pass({"--state", "listen,close-wait"});
+  REQUIRE(only.records_size() >= 4);
+  for (const auto& r : only.records()) {
+    CHECK((r.state() == pb::TCP_STATE_LISTEN || r.state() == pb::TCP_STATE_CLOSE_WAIT));
+  }
+
   CHECK(states[pb::TCP_STATE_LISTEN] == 2);
   CHECK(states[pb::TCP_STATE_ESTABLISHED] == 12);
   CHECK(states[pb::TCP_STATE_CLOSE_WAIT] == 2);

@@ -327,11 +327,30 @@ TEST_CASE("bad input: one line on stderr, documented status, earlier batches kep
   }
 }
 
+TEST_CASE("--state keeps only the states it names, on replay too", "[cli]") {
+  const auto result = run({"--state", "established,TIME_WAIT", "--replay", sample});
+  REQUIRE(result.exit_status == 0);
+  const auto b = parse_jsonl(result.out)[0];
+  REQUIRE(b.records_size() == 4);
+  for (const auto& r : b.records()) {
+    CHECK((r.state() == pb::TCP_STATE_ESTABLISHED || r.state() == pb::TCP_STATE_TIME_WAIT));
+  }
+  CHECK(b.summary().total_sockets() == 4u);
+  const auto binary = run({"--state", "listen", "-f", "binary", "--replay", sample});
+  REQUIRE(binary.exit_status == 0);
+  CHECK(parse_frames(binary.out)[0].records_size() == 2);
+
+  const auto bad = run({"--state", "established,sleeping", "--replay", sample});
+  CHECK(bad.exit_status == 2);
+  CHECK(bad.err.find("--state: 'sleeping' is not a TCP state") != std::string::npos);
+}
+
 TEST_CASE("--help names every option; --version prints the version", "[cli]") {
   const auto help = run({"--help"});
   CHECK(help.exit_status == 0);
   for (const char* option : {"--interval", "--count", "--once", "--format", "--pretty", "--output", "--source",
-                             "--replay", "--capture", "--version", "-i,", "-c,", "-f,", "-o,", "-s,", "-V,"}) {
+                             "--replay", "--capture", "--state", "--processes", "--netns", "--version", "-i,", "-c,",
+                             "-f,", "-o,", "-s,", "-V,"}) {
     CHECK(help.out.find(option) != std::string::npos);
   }
   const auto version = run({"-V"});

@@ -15,9 +15,13 @@
 #include "capture.hpp"
 #include "decode.hpp"
 #include "live.hpp"
+#if defined(__linux__)
+#include "linux_processes.hpp"
+#endif
 #include "meta_file.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "tcpstats/linux/materialize.hpp"
 #include "tcpstats/xnu/tcpstat.hpp"
 
 namespace reader = tcpstats::reader;
@@ -60,6 +64,34 @@ class sink_target final : public reader::chunk_target {
   reader::output_sink& sink_;
   reader::output_sink::status status_ = reader::output_sink::status::ok;
 };
+
+// Passes on the records whose state --state names; the others, and those
+// whose state is unknown, are dropped.
+class state_filter final : public reader::record_sink {
+ public:
+  state_filter(reader::record_sink& next, std::uint32_t states) : next_(next), states_(states) {}
+  void start(const reader::pass_info& info) override { next_.start(info); }
+  void add(const tcpstats::connection_record& record) override {
+    if (record.state && (states_ & (1u << static_cast<unsigned>(*record.state))) != 0) next_.add(record);
+  }
+
+ private:
+  reader::record_sink& next_;
+  std::uint32_t states_;
+};
+
+// Linux state-mask bits (1 << TCP_* number) for a --state set.
+std::uint32_t linux_state_mask(std::uint32_t states) {
+  std::uint32_t mask = 0;
+  for (unsigned s = 0; s < tcpstats::tcp_state_count; ++s) {
+    if ((states & (1u << s)) == 0) continue;
+    const auto state = static_cast<tcpstats::tcp_state>(s);
+    mask |= 1u << tcpstats::sock_diag::linux_state_of(state);
+    if (state == tcpstats::tcp_state::syn_received) mask |= 1u << tcpstats::sock_diag::linux_state::new_syn_recv;
+    if (state == tcpstats::tcp_state::closed) mask |= 1u << tcpstats::sock_diag::linux_state::bound_inactive;
+  }
+  return mask;
+}
 
 // Says once per run that net.inet.tcp.stats came back unreadable.
 void note_unreadable_counters(const reader::raw_pass& raw) {
@@ -128,7 +160,22 @@ int main(int argc, char** argv) {
     return fail(exit_io, opts.capture_dir + ": " + std::strerror(errno));
   }
 
+  // --processes sits in front of the filter and the writer (or planner).
+#if defined(__linux__)
+  std::optional<reader::process_attribution> owners;
+  bool said_unattributed = false;
+  const auto front_of = [&owners, &opts](reader::record_sink& next) -> reader::record_sink& {
+    if (!opts.processes) return next;
+    if (!owners) owners.emplace(next);
+    owners->set_next(next);
+    return *owners;
+  };
+#else
+  if (opts.processes) return fail(exit_usage, "--processes is implemented for Linux only");
+  const auto front_of = [](reader::record_sink& next) -> reader::record_sink& { return next; };
+#endif
   reader::live_options live;
+  if (opts.states) live.linux_state_mask = linux_state_mask(*opts.states);
   reader::batch_writer writer(opts.format, opts.pretty);
   sink_target target(sink);
   reader::run_context run;
@@ -178,7 +225,8 @@ int main(int argc, char** argv) {
     std::optional<reader::binary_plan> plan;
     if (opts.format == reader::output_format::binary && !opts.pretty) {
       reader::binary_planner planner;
-      if (!reader::decode_raw_pass(*raw, source, decoded, planner, error)) {
+      state_filter filtered_planner(planner, opts.states.value_or(~0u));
+      if (!reader::decode_raw_pass(*raw, source, decoded, front_of(filtered_planner), error)) {
         return fail(exit_malformed, where + ": " + error);
       }
       plan = planner.plan();
@@ -186,9 +234,18 @@ int main(int argc, char** argv) {
     writer.prepare(run, previous_counters, target, plan ? &*plan : nullptr);
     // The decoder validates the whole dump before the writer sees any of it:
     // a malformed dump writes nothing.
-    if (!reader::decode_raw_pass(*raw, source, decoded, writer, error)) {
+    state_filter filtered_writer(writer, opts.states.value_or(~0u));
+    if (!reader::decode_raw_pass(*raw, source, decoded, front_of(filtered_writer), error)) {
       return fail(exit_malformed, where + ": " + error);
     }
+#if defined(__linux__)
+    if (owners && owners->unattributed() != 0 && !said_unattributed) {
+      said_unattributed = true;
+      std::cerr << "tcpstats-reader: " << owners->unattributed()
+                << " sockets could not be attributed to a process (their owner's /proc/PID/fd is not readable "
+                   "here): pid, fd and command are left out\n";
+    }
+#endif
     if (!writer.finish()) {
       if (target.status() == reader::output_sink::status::closed) return exit_ok;  // e.g. `| head` is done
       return fail(exit_io, sink.error());

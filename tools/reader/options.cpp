@@ -3,7 +3,9 @@
 #include <getopt.h>
 
 #include <charconv>
+#include <cctype>
 #include <cmath>
+#include <utility>
 
 #include "meta_file.hpp"
 
@@ -43,6 +45,35 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   return std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(ns)));
 }
 
+std::optional<std::uint32_t> parse_states(std::string_view list, std::string& bad_word) {
+  static constexpr std::pair<std::string_view, tcp_state> names[] = {
+      {"established", tcp_state::established}, {"syn-sent", tcp_state::syn_sent},
+      {"syn-recv", tcp_state::syn_received},   {"syn-received", tcp_state::syn_received},
+      {"fin-wait-1", tcp_state::fin_wait_1},   {"fin-wait-2", tcp_state::fin_wait_2},
+      {"time-wait", tcp_state::time_wait},     {"closed", tcp_state::closed},
+      {"close-wait", tcp_state::close_wait},   {"last-ack", tcp_state::last_ack},
+      {"listen", tcp_state::listen},           {"closing", tcp_state::closing}};
+  std::uint32_t mask = 0;
+  while (true) {
+    const auto comma = list.find(',');
+    std::string word(list.substr(0, comma));
+    for (char& c : word) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool known = false;
+    for (const auto& [name, state] : names) {
+      if (word == name) {
+        mask |= 1u << static_cast<unsigned>(state);
+        known = true;
+      }
+    }
+    if (!known) {
+      bad_word = std::string(list.substr(0, comma));
+      return std::nullopt;
+    }
+    if (comma == std::string_view::npos) return mask;
+    list.remove_prefix(comma + 1);
+  }
+}
+
 std::string help_text() {
   return R"(usage: tcpstats-reader [OPTIONS]
        tcpstats-reader [OPTIONS] --replay FILE [FILE...]
@@ -70,6 +101,13 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
       --capture DIR        also save each pass's raw kernel bytes in DIR
                            (NNNNNN.<table>, .meta.json, .tcp_stats or .snmp)
                            for --replay
+      --state LIST         only connections in these states, comma-separated:
+                           established, syn-sent, syn-recv, fin-wait-1,
+                           fin-wait-2, time-wait, closed, close-wait, last-ack,
+                           listen, closing (Linux asks the kernel for just those)
+      --processes          Linux: fill pid, fd and command from /proc/*/fd, as
+                           `ss -p` does (what this user may see; a count of
+                           the rest goes to stderr once)
       --netns NAME|PATH    Linux: collect inside another network namespace
                            (a name from `ip netns`, or a path such as
                            /proc/PID/ns/net); needs CAP_SYS_ADMIN
@@ -84,13 +122,15 @@ error; 3 a file could not be read or written; 4 live collection failed.
 }
 
 std::optional<options> parse_options(int argc, char** argv, std::string& error) {
-  enum : int { opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns };
+  enum : int { opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_state, opt_processes };
   static const struct option long_options[] = {
       {"interval", required_argument, nullptr, 'i'}, {"count", required_argument, nullptr, 'c'},
       {"once", no_argument, nullptr, opt_once},      {"format", required_argument, nullptr, 'f'},
       {"pretty", no_argument, nullptr, opt_pretty},  {"output", required_argument, nullptr, 'o'},
       {"source", required_argument, nullptr, 's'},   {"replay", required_argument, nullptr, opt_replay},
       {"capture", required_argument, nullptr, opt_capture}, {"netns", required_argument, nullptr, opt_netns},
+      {"state", required_argument, nullptr, opt_state},
+      {"processes", no_argument, nullptr, opt_processes},
       {"help", no_argument, nullptr, 'h'},
       {"version", no_argument, nullptr, 'V'},        {nullptr, 0, nullptr, 0}};
 
@@ -149,6 +189,18 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       case opt_replay: out.replay_files.push_back(value); break;
       case opt_capture: out.capture_dir = value; break;
       case opt_netns: out.netns = value; break;
+      case opt_processes: out.processes = true; break;
+      case opt_state: {
+        std::string bad;
+        out.states = parse_states(value, bad);
+        if (!out.states) {
+          error = "--state: '" + bad +
+                  "' is not a TCP state (established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, "
+                  "closed, close-wait, last-ack, listen, closing)";
+          return std::nullopt;
+        }
+        break;
+      }
       case 'h': out.help = true; break;
       case 'V': out.version = true; break;
       case ':': error = "'" + word + "' needs a value"; return std::nullopt;
@@ -167,8 +219,8 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
     return std::nullopt;
   }
   if (once) out.count = 1;
-  if (!out.netns.empty() && !out.replay_files.empty()) {
-    error = "--netns applies to live collection, not --replay";
+  if ((!out.netns.empty() || out.processes) && !out.replay_files.empty()) {
+    error = std::string(out.processes ? "--processes" : "--netns") + " applies to live collection, not --replay";
     return std::nullopt;
   }
   if (out.pretty && out.format != output_format::jsonl) {

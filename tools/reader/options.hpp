@@ -28,9 +28,15 @@ struct options {
   std::vector<std::string> replay_files;
   std::string capture_dir;            // empty = no capture
   std::string netns;                  // Linux: network namespace name or path; empty = ours
+  std::optional<std::uint32_t> states;  // --state: bit (1 << tcp_state) per state kept
+  bool processes = false;             // Linux: attribute sockets to pid, fd, command
   bool help = false;
   bool version = false;
 };
+
+// "established,time-wait": bit (1 << tcp_state) per named state; '-' and
+// '_' are interchangeable. On error, empty with `bad_word` set.
+[[nodiscard]] std::optional<std::uint32_t> parse_states(std::string_view list, std::string& bad_word);
 
 // "1", "0.5", "500ms", "2s", "1.5m": a positive duration of at most a day.
 [[nodiscard]] std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
