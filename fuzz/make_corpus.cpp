@@ -1,0 +1,91 @@
+// Writes the seed corpus fuzz/corpus/<target>/ from the tests' builders and
+// committed sample dumps: small valid inputs and edge cases.
+//   make_corpus SOURCE_ROOT
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include "netlink_builder.hpp"
+#include "xnu_blob_builder.hpp"
+#include "xnu_connection.hpp"
+#include "xnu_sample.hpp"
+
+namespace fs = std::filesystem;
+using namespace tcpstats::test;
+
+namespace {
+
+fs::path root;
+
+void write(const std::string& target, const std::string& name, const std::vector<std::byte>& bytes,
+           std::optional<std::uint8_t> prefix = std::nullopt) {
+  const fs::path dir = root / "fuzz" / "corpus" / target;
+  fs::create_directories(dir);
+  std::ofstream out(dir / name, std::ios::binary);
+  if (prefix) out.put(static_cast<char>(*prefix));
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::vector<std::byte> read(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::vector<char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::byte> out(raw.size());
+  std::memcpy(out.data(), raw.data(), raw.size());
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: make_corpus SOURCE_ROOT\n";
+    return 2;
+  }
+  root = argv[1];
+  // macOS: every layout generation, the varied sample, edge cases.
+  for (const auto& version : xnu_reference_layouts::instance().versions()) {
+    const auto dump = build_xnu_generation_sample(version);
+    write("pcblist_n", "gen-" + version, dump);
+    write("replay", "macos-gen-" + version, dump, 0);
+  }
+  write("pcblist_n", "sample-macos15", build_xnu_sample());
+  write("pcblist_n", "empty-list", xnu_blob().header(0, 1).finish());
+  {
+    xnu_blob blob;
+    blob.header(1, 1);
+    xnu_connection c;
+    c.socketless = true;
+    write_connection(blob, c);
+    blob.raw_record(44, 0x40, 48);
+    blob.trailer(1, 2);
+    write("pcblist_n", "socketless-unknown-kind", blob.finish());
+    auto cut = blob.finish();
+    cut.resize(cut.size() - 30);
+    write("pcblist_n", "truncated", cut);
+  }
+  // Linux: the committed captures, and builder-made replies.
+  for (const char* name : {"tool-capture.netlink", "ss-capture.netlink"}) {
+    const auto dump = read(root / "tests" / "data" / "linux" / name);
+    write("sock_diag", name, dump);
+    write("replay", std::string("linux-") + name, dump, 1);
+  }
+  std::vector<std::byte> info(232, std::byte{1});
+  const auto one = diag_payload(10, 1)
+                       .ports(22, 50000)
+                       .attribute(2, info)
+                       .attribute(4, {std::byte{'b'}, std::byte{'b'}, std::byte{'r'}, std::byte{0}})
+                       .attribute(16, std::vector<std::byte>(20, std::byte{2}))
+                       .bytes();
+  write("sock_diag", "one-socket", netlink_builder().message(20, 2, one).done().bytes());
+  write("sock_diag", "interrupted", netlink_builder().message(20, 0x12, one).done().done().bytes());
+  write("sock_diag", "kernel-error", netlink_builder().error(-13).bytes());
+  // meta files
+  for (const auto& entry : fs::directory_iterator(root / "tests" / "data" / "xnu")) {
+    if (entry.path().extension() == ".json" && entry.path().string().find(".meta.") != std::string::npos) {
+      write("meta_json", entry.path().filename().string(), read(entry.path()));
+    }
+  }
+  write("meta_json", "linux.meta.json", read(root / "tests" / "data" / "linux" / "tool-capture.netlink.meta.json"));
+  return 0;
+}
