@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <climits>
 
 #include "netlink_builder.hpp"
 #include "tcpstats/linux/dump.hpp"
@@ -211,6 +212,11 @@ TEST_CASE("dump framing: several replies, interruptions, kernel errors", "[linux
   CHECK(walk(netlink_builder().error(0).done().bytes()).summary.has_value());  // an ACK
   CHECK(walk(netlink_builder().done(-4).bytes()).summary.error() == parse_error{errc::kernel_error, 0, 4});
   CHECK(walk({}).summary.error() == parse_error{errc::missing_done, 0});
+  // Regression (fuzz_sock_diag): an errno of INT32_MIN negated overflowed.
+  CHECK(walk(netlink_builder().error(INT32_MIN).bytes()).summary.error() ==
+        parse_error{errc::kernel_error, 0, INT32_MAX});
+  CHECK(walk(netlink_builder().done(INT32_MIN).bytes()).summary.error() ==
+        parse_error{errc::kernel_error, 0, INT32_MAX});
 
   auto cut = two_replies;
   cut.resize(50);

@@ -21,9 +21,10 @@ for target in pcblist_n sock_diag meta_json replay; do
   (cd build-fuzz && ./fuzz/fuzz_$target -max_total_time="$seconds" -print_final_stats=1 \
      -timeout=10 -rss_limit_mb=2048 "../$found" "../fuzz/corpus/$target" 2>&1) |
     grep -E "^(stat::|#[0-9]+ *DONE|==[0-9]+==|SUMMARY|Base64|artifact_prefix|Test unit written)" || true
-  # The pipeline hides the fuzzer's status: a crash leaves a crash-* file.
-  if ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* build-fuzz/oom-* >/dev/null 2>&1; then
-    echo "fuzz_$target found a failing input: $(ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* build-fuzz/oom-* 2>/dev/null)"
+  # The pipeline hides the fuzzer's status: a failure leaves an artifact.
+  artifacts=$(find build-fuzz -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \))
+  if [ -n "$artifacts" ]; then
+    for a in $artifacts; do echo "fuzz_$target failing input $a (base64): $(base64 -w0 "$a")"; done
     exit 1
   fi
 done

@@ -44,7 +44,7 @@ template <class Visit>
       case nlmsg_done: {
         // The payload, when present, is the dump's status: 0 or -errno.
         const auto status = load_le<std::int32_t>(m.payload, 0);
-        if (status && *status < 0) return parse_error{errc::kernel_error, m.offset, -*status};
+        if (status && *status < 0) return parse_error{errc::kernel_error, m.offset, errno_of(*status)};
         ++summary.replies;
         last_was_done = true;
         break;

@@ -7,6 +7,7 @@
 // taken as little-endian (x86_64, arm64).
 
 #include <cstddef>
+#include <climits>
 #include <cstdint>
 #include <iterator>
 #include <optional>
@@ -115,12 +116,19 @@ class message_range {
   result<message> current_{parse_error{errc::truncated_record, 0}};
 };
 
+// The errno carried as a negative int (nlmsgerr.error, NLMSG_DONE's
+// status). INT32_MIN has no positive counterpart: it saturates instead of
+// overflowing (found by fuzz_sock_diag).
+[[nodiscard]] constexpr std::int32_t errno_of(std::int32_t negative) noexcept {
+  return negative == INT32_MIN ? INT32_MAX : -negative;
+}
+
 // The errno of an NLMSG_ERROR message (struct nlmsgerr: int error, then the
 // request's header); 0 is an acknowledgement. Empty if the payload is short.
 [[nodiscard]] constexpr std::optional<std::int32_t> error_code(const message& m) noexcept {
   const auto error = load_le<std::int32_t>(m.payload, 0);
   if (!error) return std::nullopt;
-  return -*error;
+  return errno_of(*error);
 }
 
 }  // namespace tcpstats::sock_diag
