@@ -148,6 +148,25 @@ TEST_CASE("tcp_info fields past the kernel's length are absent", "[linux][sock_d
   }
 }
 
+TEST_CASE("kernel names become valid UTF-8", "[linux][sock_diag]") {
+  // Regression (fuzz_replay): a congestion-control name with bytes 0xff
+  // made JSON that protobuf's parser rejects.
+  const auto msg = diag_payload(sd::af_inet, 1)
+                       .attribute(sd::attr::cong, {std::byte{'b'}, std::byte{'b'}, std::byte{0xff}, std::byte{0xff},
+                                                   std::byte{0}})
+                       .bytes();
+  const auto out = walk(netlink_builder().message(20, 0, msg).done().bytes());
+  CHECK(out.records[0].cc_algo->view() == "bb??");
+  using tcpstats::short_name;
+  CHECK(short_name::from_untrusted("cubic").view() == "cubic");
+  CHECK(short_name::from_untrusted("caf\xc3\xa9").view() == "caf\xc3\xa9");        // é stays
+  CHECK(short_name::from_untrusted("x\xc3").view() == "x?");                          // cut sequence
+  CHECK(short_name::from_untrusted("\xc0\xaf").view() == "??");                      // overlong
+  CHECK(short_name::from_untrusted("\xed\xa0\x80").view() == "???");                // surrogate
+  CHECK(short_name::from_untrusted("\xf4\x90\x80\x80").view() == "????");          // above U+10FFFF
+  CHECK(short_name::from_untrusted("\xf0\x9f\x98\x80").view() == "\xf0\x9f\x98\x80");  // emoji stays
+}
+
 TEST_CASE("Linux state numbers map onto the schema's", "[linux][sock_diag]") {
   using tcpstats::tcp_state;
   CHECK(*sd::tcp_state_from_linux(10) == tcp_state::listen);

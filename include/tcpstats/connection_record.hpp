@@ -31,6 +31,41 @@ class short_name {
     size_ = static_cast<std::uint8_t>(size);
     std::copy_n(text.begin(), size_, chars_.begin());
   }
+  // From bytes a kernel handed over: each byte that is not part of a valid
+  // UTF-8 sequence becomes '?', so the name is always valid UTF-8 (protobuf
+  // strings must be) however the kernel's buffer was cut or filled.
+  [[nodiscard]] static constexpr short_name from_untrusted(std::string_view bytes) noexcept {
+    std::array<char, capacity> clean{};
+    std::size_t out = 0;
+    std::size_t i = 0;
+    while (i < bytes.size() && out < capacity) {
+      const auto lead = static_cast<unsigned char>(bytes[i]);
+      const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 0;
+      bool valid = length != 0 && i + length <= bytes.size() && out + length <= capacity;
+      for (std::size_t k = 1; valid && k < length; ++k) {
+        valid = (static_cast<unsigned char>(bytes[i + k]) & 0xC0u) == 0x80u;
+      }
+      // Overlong forms, surrogates and code points above U+10FFFF.
+      if (valid && length == 2) valid = lead >= 0xC2;
+      if (valid && length == 3) {
+        const auto next = static_cast<unsigned char>(bytes[i + 1]);
+        valid = !(lead == 0xE0 && next < 0xA0) && !(lead == 0xED && next >= 0xA0);
+      }
+      if (valid && length == 4) {
+        const auto next = static_cast<unsigned char>(bytes[i + 1]);
+        valid = lead <= 0xF4 && !(lead == 0xF0 && next < 0x90) && !(lead == 0xF4 && next >= 0x90);
+      }
+      if (!valid) {
+        clean[out++] = '?';
+        ++i;
+        continue;
+      }
+      for (std::size_t k = 0; k < length; ++k) clean[out++] = bytes[i + k];
+      i += length;
+    }
+    return short_name(std::string_view(clean.data(), out));
+  }
+
   [[nodiscard]] constexpr std::string_view view() const noexcept { return {chars_.data(), size_}; }
   friend constexpr bool operator==(const short_name& a, const short_name& b) noexcept {
     return a.view() == b.view();

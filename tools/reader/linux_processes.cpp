@@ -95,7 +95,7 @@ void process_attribution::add(const connection_record& record) {
   scratch_ = record;
   scratch_.pid = it->second.pid;
   scratch_.fd = it->second.fd;
-  scratch_.command = short_name(it->second.command);
+  scratch_.command = short_name::from_untrusted(it->second.command);
   next_->add(scratch_);
 }
 

@@ -203,7 +203,7 @@ inline std::string_view c_string(std::span<const std::byte> payload) noexcept {
                                          [&](const attribute& a) {
     switch (a.type) {
       case attr::info: detail::fill_tcp_info(tcp_info_view(a.payload), out); break;
-      case attr::cong: out.cc_algo = short_name(detail::c_string(a.payload)); break;
+      case attr::cong: out.cc_algo = short_name::from_untrusted(detail::c_string(a.payload)); break;
       case attr::skmeminfo: {
         have_skmeminfo = true;
         std::optional<std::uint32_t>* slots[] = {&out.skmem_rmem_alloc, &out.skmem_rcvbuf, &out.skmem_wmem_alloc,
