@@ -5,7 +5,8 @@
 #   build-asan   clang-14, AddressSanitizer + UndefinedBehaviorSanitizer,
 #                      -fno-sanitize-recover=all (any UB report fails a test)
 # Both builds also compile every public header alone and with -fno-exceptions.
-# Then the macOS units are cross-compiled with Zig (tools/check-macos-compile.sh).
+# Then every fuzz target runs for 60 s (tools/run-fuzz.sh), and the macOS
+# units are cross-compiled with Zig (tools/check-macos-compile.sh).
 set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -49,6 +50,9 @@ CXX=clang++-14 setup build-asan --buildtype=debugoptimized -Dbenchmarks=disabled
   -Dcpp_args=-fno-sanitize-recover=all -Dcpp_link_args=-fno-sanitize-recover=all
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run build-asan
+
+# Every fuzz target for 60 s under ASan and UBSan (tools/run-fuzz.sh).
+if tools/run-fuzz.sh 60; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 # The macOS-only units, cross-compiled (no Mac here).
 if tools/check-macos-compile.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
