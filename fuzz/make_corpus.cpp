@@ -80,6 +80,8 @@ int main(int argc, char** argv) {
   write("sock_diag", "one-socket", netlink_builder().message(20, 2, one).done().bytes());
   write("sock_diag", "interrupted", netlink_builder().message(20, 0x12, one).done().done().bytes());
   write("sock_diag", "kernel-error", netlink_builder().error(-13).bytes());
+  // Any bytes seed the round trip; a few of different lengths.
+  for (int i = 0; i < 4; ++i) write("xnu_roundtrip", "seed-" + std::to_string(i), std::vector<std::byte>(i * 7 + 1, std::byte(i)));
   // meta files
   for (const auto& entry : fs::directory_iterator(root / "tests" / "data" / "xnu")) {
     if (entry.path().extension() == ".json" && entry.path().string().find(".meta.") != std::string::npos) {

@@ -77,6 +77,7 @@ TEST_CASE("an established IPv4 socket with tcp_info and attributes", "[linux][so
                        .attribute(sd::attr::skmeminfo, bytes_of(skmem))
                        .attribute(sd::attr::tos, {std::byte{0x10}})
                        .attribute(sd::attr::shutdown, {std::byte{2}})
+                       .attribute(sd::attr::sockopt, {std::byte{0x22}, std::byte{0x01}})
                        .attribute(99, {std::byte{1}, std::byte{2}});  // unknown: skipped
   const auto out = walk(netlink_builder().message(20, 0x2, msg.bytes()).done().bytes());
   REQUIRE(out.summary.has_value());
@@ -128,6 +129,7 @@ TEST_CASE("an established IPv4 socket with tcp_info and attributes", "[linux][so
   CHECK(r.skmem_drops == 9u);
   CHECK(r.tos == 0x10);
   CHECK(r.shutdown == 2);
+  CHECK(r.sockopt == 0x0122);  // is_icsk, transparent, bind_address_no_port
   CHECK_FALSE(r.mark);
   CHECK_FALSE(r.cgroup_id);
 }

@@ -198,6 +198,7 @@ tcpstats::connection_record random_record(std::mt19937_64& rng) {
   r.bbr_min_rtt_us = maybe(rng, u32());
   r.bbr_pacing_gain = maybe(rng, u32());
   r.bbr_cwnd_gain = maybe(rng, u32());
+  r.sockopt = maybe(rng, static_cast<std::uint16_t>(rng()));
   return r;
 }
 

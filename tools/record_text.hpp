@@ -170,6 +170,7 @@ inline std::string record_text(const connection_record& r) {
   TCPSTATS_FIELD(bbr_min_rtt_us);
   TCPSTATS_FIELD(bbr_pacing_gain);
   TCPSTATS_FIELD(bbr_cwnd_gain);
+  TCPSTATS_FIELD(sockopt);
 #undef TCPSTATS_FIELD
   if (r.user_space_flow) out += " user_space_flow";
   return out;

@@ -253,6 +253,7 @@ struct connection_record {
   std::optional<std::uint32_t> bbr_min_rtt_us;
   std::optional<std::uint32_t> bbr_pacing_gain;
   std::optional<std::uint32_t> bbr_cwnd_gain;
+  std::optional<std::uint16_t> sockopt;
 
 
   friend bool operator==(const connection_record&, const connection_record&) = default;

@@ -170,6 +170,7 @@ void to_proto(const connection_record& r, std::span<const data_source> sources, 
   if (r.bbr_min_rtt_us) out.set_bbr_min_rtt_us(*r.bbr_min_rtt_us);
   if (r.bbr_pacing_gain) out.set_bbr_pacing_gain(*r.bbr_pacing_gain);
   if (r.bbr_cwnd_gain) out.set_bbr_cwnd_gain(*r.bbr_cwnd_gain);
+  if (r.sockopt) out.set_sockopt(*r.sockopt);
 }
 
 void fill_metadata(const pass_info& p, const run_context& run, pb::CollectionMetadata& out) {

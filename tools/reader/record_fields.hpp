@@ -208,6 +208,7 @@ void visit_record_fields(const connection_record& r, std::span<const data_source
   v.optional(172, "bbrMinRttUs", r.bbr_min_rtt_us);
   v.optional(173, "bbrPacingGain", r.bbr_pacing_gain);
   v.optional(174, "bbrCwndGain", r.bbr_cwnd_gain);
+  v.optional(175, "sockopt", widen(r.sockopt));
 }
 
 }  // namespace tcpstats::reader

@@ -237,7 +237,13 @@ inline std::string_view c_string(std::span<const std::byte> payload) noexcept {
         out.bbr_cwnd_gain = load_le<std::uint32_t>(a.payload, 16);
         break;
       }
-      default: break;  // other attributes (SOCKOPT, PROTOCOL, ULP_INFO, ...) are not recorded
+      case attr::sockopt: {  // struct inet_diag_sockopt: two bytes of flag bits
+        const auto low = load_le<std::uint8_t>(a.payload, 0);
+        const auto high = load_le<std::uint8_t>(a.payload, 1);
+        if (low && high) out.sockopt = static_cast<std::uint16_t>(*low | (*high << 8));
+        break;
+      }
+      default: break;  // other attributes (PROTOCOL, ULP_INFO, MD5SIG, ...) are not recorded
     }
   });
   if (!walked) return walked.error();
