@@ -4,6 +4,7 @@
 // exactly the values they were built from.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <string_view>
@@ -15,13 +16,14 @@
 namespace xnu = tcpstats::xnu;
 using tcpstats::test::xnu_connection;
 
-namespace {
-
-void require(bool ok) {
-  if (!ok) std::abort();
-}
-
-}  // namespace
+// Aborts naming the property that failed, so the log says which.
+#define require(ok)                                                    \
+  do {                                                                 \
+    if (!(ok)) {                                                       \
+      std::fprintf(stderr, "fuzz_xnu_roundtrip: %s failed\n", #ok);   \
+      std::abort();                                                    \
+    }                                                                  \
+  } while (false)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::uint64_t seed = std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(data), size));
@@ -33,14 +35,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const xnu::darwin_release release{rng() % 2 ? 24u : 21u, 0, 0};
 
   tcpstats::test::xnu_blob blob(version);
-  const std::size_t n = rng() % 8;
+  const std::size_t n = rng() % 8;  // 0: the 24-byte empty list
   blob.header(static_cast<std::uint32_t>(n), 1);
   std::vector<xnu_connection> built;
   for (std::size_t i = 0; i < n; ++i) {
     built.push_back(tcpstats::test::random_connection(rng));
     write_connection(blob, built.back());
   }
-  blob.trailer(static_cast<std::uint32_t>(n), 1);
+  if (n != 0) blob.trailer(static_cast<std::uint32_t>(n), 1);  // an empty list has none
   const auto bytes = blob.finish();
 
   const auto list = xnu::pcblist_n::parse(bytes);
