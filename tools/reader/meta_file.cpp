@@ -120,14 +120,24 @@ std::string format_meta(const pass_meta& meta) {
     append_json_string(out, name);
     out += ": ";
   };
-  if (meta.hostname) key("hostname"), append_json_string(out, *meta.hostname);
-  if (meta.os_version) key("os_version"), append_json_string(out, *meta.os_version);
-  if (meta.os_release) key("os_release"), append_json_string(out, *meta.os_release);
-  if (meta.timestamp_ns) key("timestamp_ns"), out += std::to_string(*meta.timestamp_ns);
-  if (meta.source) key("source"), append_json_string(out, platform_name(*meta.source));
-  if (meta.tcp_now_ms) key("tcp_now_ms"), out += std::to_string(*meta.tcp_now_ms);
-  if (meta.collection_duration_ns) key("collection_duration_ns"), out += std::to_string(*meta.collection_duration_ns);
-  if (meta.tool_version) key("tool_version"), append_json_string(out, *meta.tool_version);
+  const auto text = [&](std::string_view name, const std::optional<std::string>& value) {
+    if (!value) return;
+    key(name);
+    append_json_string(out, *value);
+  };
+  const auto number = [&](std::string_view name, const auto& value) {
+    if (!value) return;
+    key(name);
+    out += std::to_string(*value);
+  };
+  text("hostname", meta.hostname);
+  text("os_version", meta.os_version);
+  text("os_release", meta.os_release);
+  number("timestamp_ns", meta.timestamp_ns);
+  if (meta.source) text("source", std::string(platform_name(*meta.source)));
+  number("tcp_now_ms", meta.tcp_now_ms);
+  number("collection_duration_ns", meta.collection_duration_ns);
+  text("tool_version", meta.tool_version);
   out += "\n}\n";
   return out;
 }
