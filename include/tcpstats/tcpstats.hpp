@@ -11,6 +11,7 @@
 #include "tcpstats/linux/materialize.hpp"
 #include "tcpstats/linux/netlink.hpp"
 #include "tcpstats/linux/tcp_info.hpp"
+#include "tcpstats/single_pass_iterator.hpp"
 #include "tcpstats/tcp_state.hpp"
 #include "tcpstats/xnu/layouts.hpp"
 #include "tcpstats/xnu/materialize.hpp"

@@ -15,6 +15,7 @@
 
 #include "tcpstats/bytes.hpp"
 #include "tcpstats/error.hpp"
+#include "tcpstats/single_pass_iterator.hpp"
 
 namespace tcpstats::sock_diag {
 
@@ -49,25 +50,7 @@ struct message {
 // result<message>: every message, or one error after which it ends.
 class message_range {
  public:
-  class iterator {
-   public:
-    using value_type = result<message>;
-    using difference_type = std::ptrdiff_t;
-    iterator() = default;
-    [[nodiscard]] const value_type& operator*() const noexcept { return range_->current_; }
-    [[nodiscard]] const value_type* operator->() const noexcept { return &range_->current_; }
-    iterator& operator++() noexcept {
-      range_->advance();
-      return *this;
-    }
-    void operator++(int) noexcept { range_->advance(); }
-    [[nodiscard]] bool operator==(std::default_sentinel_t) const noexcept { return range_->done_; }
-
-   private:
-    friend class message_range;
-    explicit iterator(message_range* range) noexcept : range_(range) {}
-    message_range* range_ = nullptr;
-  };
+  using iterator = tcpstats::detail::single_pass_iterator<message_range, result<message>>;
 
   constexpr explicit message_range(std::span<const std::byte> buffer) noexcept : buffer_(buffer) {}
 
@@ -78,6 +61,11 @@ class message_range {
   [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
 
  private:
+  friend iterator;
+
+  [[nodiscard]] const result<message>& current() const noexcept { return current_; }
+  [[nodiscard]] bool is_done() const noexcept { return done_; }
+
   void advance() noexcept {
     started_ = true;
     if (done_) return;

@@ -23,6 +23,7 @@
 
 #include "tcpstats/bytes.hpp"
 #include "tcpstats/error.hpp"
+#include "tcpstats/single_pass_iterator.hpp"
 #include "tcpstats/xnu/records.hpp"
 
 namespace tcpstats::xnu {
@@ -78,26 +79,7 @@ class connection_group {
 // ends. The range is a cursor: copies share nothing, iterators point into it.
 class group_range {
  public:
-  class iterator {
-   public:
-    using value_type = result<connection_group>;
-    using difference_type = std::ptrdiff_t;
-
-    iterator() = default;
-    [[nodiscard]] const value_type& operator*() const noexcept { return range_->current_; }
-    [[nodiscard]] const value_type* operator->() const noexcept { return &range_->current_; }
-    iterator& operator++() noexcept {
-      range_->advance();
-      return *this;
-    }
-    void operator++(int) noexcept { range_->advance(); }
-    [[nodiscard]] bool operator==(std::default_sentinel_t) const noexcept { return range_->done_; }
-
-   private:
-    friend class group_range;
-    explicit iterator(group_range* range) noexcept : range_(range) {}
-    group_range* range_ = nullptr;
-  };
+  using iterator = tcpstats::detail::single_pass_iterator<group_range, result<connection_group>>;
 
   [[nodiscard]] iterator begin() noexcept {
     if (!started_) advance();
@@ -118,6 +100,10 @@ class group_range {
 
  private:
   friend class pcblist_n;
+  friend iterator;
+
+  [[nodiscard]] const result<connection_group>& current() const noexcept { return current_; }
+  [[nodiscard]] bool is_done() const noexcept { return done_; }
 
   group_range(std::span<const std::byte> buffer, xinpgen_view header) noexcept
       : buffer_(buffer), header_len_(header.xig_len()), cursor_(round_up_8(header.xig_len())) {
