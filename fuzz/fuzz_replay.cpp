@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (error.empty()) std::abort();
     return 0;
   }
-  const reader::run_context run{7, 1000};
+  const reader::run_context run{7, 1000, std::nullopt, std::nullopt};
   for (const auto& r : p.records) {
     tcpstats_reader::TcpSocketRecord expected;
     reader::to_proto(r, p.record_sources, expected);

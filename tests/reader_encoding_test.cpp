@@ -16,6 +16,7 @@
 #include "batch_encoder.hpp"
 #include "json_emitter.hpp"
 #include "proto_convert.hpp"
+#include "wire_decoder.hpp"
 #include "wire_encoder.hpp"
 
 namespace reader = tcpstats::reader;
@@ -214,16 +215,57 @@ std::vector<reader::data_source> random_sources(std::mt19937_64& rng) {
   return out;
 }
 
-void check_record(const tcpstats::connection_record& r, const std::vector<reader::data_source>& sources) {
+// Rates as the tracker computes them: a count scaled by a time.
+double random_rate(std::mt19937_64& rng) {
+  return static_cast<double>(rng() % 100'000'000) * 1e9 / static_cast<double>(1 + rng() % 10'000'000'000);
+}
+
+reader::record_delta random_delta(std::mt19937_64& rng) {
+  const auto u64 = [&rng] { return rng() >> (rng() % 64); };
+  const auto i64 = [&rng] { return static_cast<std::int64_t>(rng()) >> (rng() % 64); };
+  const auto i32 = [&rng] { return static_cast<std::int32_t>(rng()) >> (rng() % 32); };
+  reader::record_delta d;
+  d.rexmit_packets = maybe(rng, i32());
+  d.ooo_packets = maybe(rng, i32());
+  d.zerowin_probes = maybe(rng, i32());
+  d.first_seen_age_ms = maybe(rng, u64());
+  d.tx_bytes = maybe(rng, i64());
+  d.rx_bytes = maybe(rng, i64());
+  d.bytes_acked = maybe(rng, u64());
+  d.bytes_received = maybe(rng, u64());
+  d.bytes_retrans = maybe(rng, u64());
+  d.total_retrans = maybe(rng, u64());
+  d.segs_out = maybe(rng, u64());
+  d.segs_in = maybe(rng, u64());
+  d.lost = maybe(rng, i64());
+  d.tx_bytes_per_sec = maybe(rng, random_rate(rng));
+  d.rx_bytes_per_sec = maybe(rng, random_rate(rng));
+  d.retransmits_per_sec = maybe(rng, rng() % 3 == 0 ? 0.0 : random_rate(rng));
+  d.retransmitted_bytes_per_sec = maybe(rng, static_cast<double>(rng() % 1000) / 7.0);
+  d.closed = rng() % 4 == 0;
+  return d;
+}
+
+void check_record(const tcpstats::connection_record& r, const std::vector<reader::data_source>& sources,
+                  const reader::record_delta* delta = nullptr) {
   pb::TcpSocketRecord expected;
-  reader::to_proto(r, sources, expected);
+  reader::to_proto(r, sources, expected, delta);
 
   std::string wire;
-  reader::encode_record(r, sources, wire);
+  reader::encode_record(r, sources, wire, delta);
   CHECK(wire == expected.SerializeAsString());
 
+  // The decoder inverts the encoder: decoded and encoded again, the same bytes.
+  reader::decoded_record decoded;
+  std::string error;
+  REQUIRE(reader::decode_record({wire.data(), wire.size()}, decoded, error));
+  CHECK(decoded.sources == sources);
+  std::string again;
+  reader::encode_record(decoded.record, decoded.sources, again, &decoded.delta);
+  CHECK(again == wire);
+
   std::string json;
-  reader::append_record_json(r, sources, json);
+  reader::append_record_json(r, sources, json, delta);
   std::string printed;
   REQUIRE(google::protobuf::util::MessageToJsonString(expected, &printed).ok());
   CHECK(json == printed);
@@ -259,6 +301,57 @@ TEST_CASE("random records encode exactly like protobuf", "[reader][encoding]") {
   }
 }
 
+TEST_CASE("random records with deltas and rates encode exactly like protobuf", "[reader][encoding]") {
+  std::mt19937_64 rng(8);
+  for (int i = 0; i < 3000; ++i) {
+    const auto r = random_record(rng);
+    const auto d = random_delta(rng);
+    check_record(r, random_sources(rng), &d);
+  }
+}
+
+TEST_CASE("a record split into its two parts decodes whole", "[reader][encoding]") {
+  std::mt19937_64 rng(9);
+  for (int i = 0; i < 500; ++i) {
+    const auto r = random_record(rng);
+    std::string parts(2 * reader::max_record_wire_size(0), '\0');
+    char* end = reader::encode_record_part(r, false, parts.data());
+    end = reader::encode_record_part(r, true, end);
+    parts.resize(static_cast<std::size_t>(end - parts.data()));
+    reader::decoded_record decoded;
+    std::string error;
+    REQUIRE(reader::decode_record({parts.data(), parts.size()}, decoded, error));
+    std::string whole, again;
+    reader::encode_record(r, {}, whole);
+    reader::encode_record(decoded.record, {}, again, &decoded.delta);
+    CHECK(again == whole);
+  }
+}
+
+TEST_CASE("the record decoder rejects bad bytes with their offset", "[reader][encoding]") {
+  reader::decoded_record decoded;
+  std::string error;
+  const auto decode = [&](std::string_view bytes) { return reader::decode_record(bytes, decoded, error); };
+  CHECK(decode(""));
+  CHECK_FALSE(decode("\x08"));  // local_addr needs a length, not a varint
+  CHECK(error == "byte 0: wrong wire type (field 1)");
+  CHECK_FALSE(decode(std::string_view("\x18\x05\x0a\x05\x01\x02", 6)));  // address length runs past the end
+  CHECK(error == "byte 2: length runs past the end (field 1)");
+  CHECK_FALSE(decode("\x0a\x03\x01\x02\x03"));  // a 3-byte address
+  CHECK(error == "byte 0: address is neither 4 nor 16 bytes (field 1)");
+  CHECK_FALSE(decode("\x18\x80\x80\x04"));  // local_port 65536
+  CHECK(error == "byte 0: value out of the field's range (field 3)");
+  CHECK_FALSE(decode("\x38\x0c"));  // TcpState 12
+  CHECK(error == "byte 0: unknown TcpState (field 7)");
+  CHECK(decode("\xa0\x06\x01"));  // field 100 is ca_state; field 99 is not in the schema
+  CHECK_FALSE(decode("\x98\x06\x01"));
+  CHECK(error == "byte 0: field number not in TcpSocketRecord (field 99)");
+  CHECK_FALSE(decode("\xb9\x0b\x00\x00"));  // a double (field 183) cut short
+  CHECK(error == "byte 0: truncated double (field 183)");
+  CHECK_FALSE(decode("\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01"));  // an 11-byte tag
+  CHECK(error == "byte 0: truncated field tag (field 0)");
+}
+
 TEST_CASE("whole batches match protobuf's JSON and parse back from binary", "[reader][encoding]") {
   std::mt19937_64 rng(11);
   for (int round = 0; round < 40; ++round) {
@@ -281,7 +374,9 @@ TEST_CASE("whole batches match protobuf's JSON and parse back from binary", "[re
     p.counters = counters;
     std::optional<reader::system_counters> previous;
     if (round % 2) previous = reader::system_counters{32, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
-    reader::run_context run{static_cast<std::uint64_t>(round + 1), 1000};
+    reader::run_context run{static_cast<std::uint64_t>(round + 1), 1000, std::nullopt, std::nullopt};
+    if (round % 3) run.elapsed_ns = 1 + rng() % 5'000'000'000;
+    if (round % 4 == 1) run.connections = reader::tracker_counts{1, 2, static_cast<std::uint32_t>(rng() % 9)};
 
     pb::BatchMessage expected;
     reader::build_batch(p, run, previous, expected);

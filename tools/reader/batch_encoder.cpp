@@ -49,6 +49,14 @@ void binary_planner::add(const connection_record& record) {
   plan_.tally.add(record);
 }
 
+void binary_planner::add_tracked(const connection_record& record, const record_delta& delta, bool emit) {
+  if (!delta.closed) plan_.tally.add(record);
+  if (!emit) return;
+  scratch_.clear();
+  encode_record(record, info_->record_sources, scratch_, &delta);
+  plan_.record_bytes += 1 + varint_size(scratch_.size()) + scratch_.size();
+}
+
 void batch_writer::prepare(const run_context& run, const std::optional<system_counters>& previous,
                            chunk_target& target, const binary_plan* plan) {
   run_ = run;
@@ -64,6 +72,7 @@ void batch_writer::start(const pass_info& info) {
   records_ = 0;
   buffer_.clear();
   collected_.clear();
+  collected_deltas_.clear();
   if (pretty_) return;
   fill_metadata(info, run_, metadata_);
   scratch_.clear();
@@ -88,21 +97,34 @@ void batch_writer::start(const pass_info& info) {
 
 void batch_writer::add(const connection_record& record) {
   tally_.add(record);
+  write_record(record, nullptr);
+}
+
+void batch_writer::add_tracked(const connection_record& record, const record_delta& delta, bool emit) {
+  if (!delta.closed) tally_.add(record);
+  if (emit) write_record(record, &delta);
+}
+
+void batch_writer::write_record(const connection_record& record, const record_delta* delta) {
   const auto& sources = info_->record_sources;
   if (pretty_) {
     collected_.push_back(record);
+    if (delta) {
+      collected_deltas_.resize(collected_.size() - 1);
+      collected_deltas_.push_back(*delta);
+    }
   } else if (format_ == output_format::jsonl) {
     const std::string_view separator = records_ == 0 ? ",\"records\":[" : ",";
     char* at = buffer_.reserve(max_record_json_size(sources.size()) + separator.size());
     std::memcpy(at, separator.data(), separator.size());
-    buffer_.commit(write_record_json(record, sources, at + separator.size()));
+    buffer_.commit(write_record_json(record, sources, at + separator.size(), delta));
     flush_if_large();
   } else {
     // The record goes after room for its tag and a 3-byte length (records
     // are far below 2^21 bytes); the gap closes if the length is shorter.
     char* start = buffer_.reserve(max_record_wire_size(sources.size()) + 4);
     char* body = start + 4;
-    char* end = encode_record(record, sources, body);
+    char* end = encode_record(record, sources, body, delta);
     const auto size = static_cast<std::size_t>(end - body);
     char* q = start;
     *q++ = length_delimited_tag(2);
@@ -125,7 +147,7 @@ bool batch_writer::finish() {
     pass whole;
     static_cast<pass_info&>(whole) = *info_;
     whole.records = std::move(collected_);
-    build_batch(whole, run_, previous_, batch_);
+    build_batch(whole, run_, previous_, batch_, collected_deltas_);
     google::protobuf::util::JsonPrintOptions print;
     print.add_whitespace = true;
     scratch_.clear();

@@ -38,6 +38,7 @@ class binary_planner final : public record_sink {
  public:
   void start(const pass_info& info) override;
   void add(const connection_record& record) override;
+  void add_tracked(const connection_record& record, const record_delta& delta, bool emit) override;
   [[nodiscard]] const binary_plan& plan() const { return plan_; }
 
  private:
@@ -56,10 +57,19 @@ class batch_writer final : public record_sink {
                const binary_plan* plan = nullptr);
   void start(const pass_info& info) override;
   void add(const connection_record& record) override;
+  void add_tracked(const connection_record& record, const record_delta& delta, bool emit) override;
+  // What the summary says that is known only once the records are decoded:
+  // the time since the previous pass and what the tracker counted. Before
+  // finish(); a binary batch with a plan had them from prepare() already.
+  void set_pass_context(std::optional<std::uint64_t> elapsed_ns, const std::optional<tracker_counts>& counts) {
+    run_.elapsed_ns = elapsed_ns;
+    run_.connections = counts;
+  }
   // Writes the rest of the batch. False if the target refused a write.
   bool finish();
 
  private:
+  void write_record(const connection_record& record, const record_delta* delta);
   void flush_if_large();
 
   output_format format_;
@@ -74,6 +84,7 @@ class batch_writer final : public record_sink {
   std::size_t records_ = 0;
   byte_buffer buffer_;
   std::vector<connection_record> collected_;  // --pretty only
+  std::vector<record_delta> collected_deltas_;  // --pretty only, with the tracker
   tcpstats_reader::CollectionMetadata metadata_;
   tcpstats_reader::SystemSummary summary_;
   tcpstats_reader::BatchMessage batch_;  // --pretty only

@@ -1,5 +1,7 @@
 #include "json_emitter.hpp"
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 
@@ -139,6 +141,8 @@ class json_visitor {
     key(name);
     if constexpr (std::is_same_v<T, short_name>) {
       p_ = put_json_string(p_, value->view());
+    } else if constexpr (std::is_same_v<T, double>) {
+      p_ = put_json_double(p_, *value);
     } else if constexpr (std::is_same_v<T, bool>) {
       p_ = put(p_, *value ? "true" : "false");
     } else if constexpr (sizeof(T) == 8) {  // proto3 JSON quotes 64-bit integers
@@ -177,19 +181,30 @@ class json_visitor {
 
 }  // namespace
 
-char* write_record_json(const connection_record& record, std::span<const data_source> sources, char* out) noexcept {
+char* put_json_double(char* out, double value) noexcept {
+  // protobuf's SimpleDtoa: DBL_DIG digits when they read back exactly, else 17.
+  char text[32];
+  int n = std::snprintf(text, sizeof text, "%.15g", value);
+  if (std::strtod(text, nullptr) != value) n = std::snprintf(text, sizeof text, "%.17g", value);
+  std::memcpy(out, text, static_cast<std::size_t>(n));
+  return out + n;
+}
+
+char* write_record_json(const connection_record& record, std::span<const data_source> sources, char* out,
+                        const record_delta* delta) noexcept {
   *out++ = '{';
   json_visitor visitor(out);
-  visit_record_fields(record, sources, visitor);
+  visit_record_fields(record, sources, visitor, delta);
   char* p = visitor.end();
   *p++ = '}';
   return p;
 }
 
-void append_record_json(const connection_record& record, std::span<const data_source> sources, std::string& out) {
+void append_record_json(const connection_record& record, std::span<const data_source> sources, std::string& out,
+                        const record_delta* delta) {
   const std::size_t old = out.size();
   out.resize(old + max_record_json_size(sources.size()));
-  char* end = write_record_json(record, sources, out.data() + old);
+  char* end = write_record_json(record, sources, out.data() + old, delta);
   out.resize(static_cast<std::size_t>(end - out.data()));
 }
 

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "pass.hpp"
+#include "record_delta.hpp"
 
 namespace tcpstats::reader {
 
@@ -21,10 +22,17 @@ namespace tcpstats::reader {
 }
 
 // Writes the record's JSON object at `out`, which has room for
-// max_record_json_size(sources.size()); returns the end.
-char* write_record_json(const connection_record& record, std::span<const data_source> sources, char* out) noexcept;
+// max_record_json_size(sources.size()); returns the end. `delta` adds the
+// delta fields (connection_tracker).
+char* write_record_json(const connection_record& record, std::span<const data_source> sources, char* out,
+                        const record_delta* delta = nullptr) noexcept;
 
 // Appends the record's JSON object to `out`.
-void append_record_json(const connection_record& record, std::span<const data_source> sources, std::string& out);
+void append_record_json(const connection_record& record, std::span<const data_source> sources, std::string& out,
+                        const record_delta* delta = nullptr);
+
+// A finite double as protobuf's JSON printer writes it: the shortest of
+// %.15g and %.17g that reads back exactly. At most 24 bytes; returns the end.
+char* put_json_double(char* out, double value) noexcept;
 
 }  // namespace tcpstats::reader

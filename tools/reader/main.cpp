@@ -13,6 +13,7 @@
 
 #include "batch_encoder.hpp"
 #include "capture.hpp"
+#include "connection_tracker.hpp"
 #include "decode.hpp"
 #include "live.hpp"
 #if defined(__linux__)
@@ -78,6 +79,45 @@ class state_filter final : public reader::record_sink {
  private:
   reader::record_sink& next_;
   std::uint32_t states_;
+};
+
+// Runs the records past the connection tracker (--deltas, --changes-only)
+// on their way to the writer or planner.
+class tracking_sink final : public reader::record_sink {
+ public:
+  explicit tracking_sink(reader::connection_tracker& tracker) : tracker_(tracker) {}
+
+  // The next pass: where its records go, and its clock when live (a replay's
+  // comes from the pass's own timestamp).
+  void prepare(reader::record_sink& next, std::uint64_t sequence, reader::tracker_mode mode,
+               std::optional<std::uint64_t> live_clock_ns) {
+    next_ = &next;
+    sequence_ = sequence;
+    mode_ = mode;
+    live_clock_ns_ = live_clock_ns;
+  }
+  void start(const reader::pass_info& info) override {
+    tracker_.start_pass(sequence_, live_clock_ns_ ? live_clock_ns_ : pass_clock(info), mode_);
+    next_->start(info);
+  }
+  void add(const tcpstats::connection_record& record) override { tracker_.observe(record, forward_); }
+  // After the last record: the closed ones.
+  void finish() { tracker_.finish_pass(forward_); }
+
+  static std::optional<std::uint64_t> pass_clock(const reader::pass_info& info) {
+    return info.timestamp_ns != 0 ? std::optional<std::uint64_t>(info.timestamp_ns) : std::nullopt;
+  }
+
+ private:
+  reader::connection_tracker& tracker_;
+  reader::record_sink* next_ = nullptr;
+  std::uint64_t sequence_ = 0;
+  reader::tracker_mode mode_ = reader::tracker_mode::commit;
+  std::optional<std::uint64_t> live_clock_ns_;
+  const reader::connection_tracker::record_consumer forward_ =
+      [this](const tcpstats::connection_record& record, const reader::record_delta& delta, bool emit) {
+        next_->add_tracked(record, delta, emit);
+      };
 };
 
 // Linux state-mask bits (1 << TCP_* number) for a --state set.
@@ -182,6 +222,18 @@ int main(int argc, char** argv) {
   run.interval_ms = static_cast<std::uint32_t>(opts.interval.count() / 1'000'000);
   const auto interval_ns = static_cast<std::uint64_t>(opts.interval.count());
   std::optional<reader::system_counters> previous_counters;
+  std::optional<std::uint64_t> previous_clock;  // when the previous pass was read
+  std::optional<reader::connection_tracker> tracker;
+  if (opts.deltas) tracker.emplace(opts.changes_only);
+  std::optional<tracking_sink> tracking;
+  if (tracker) tracking.emplace(*tracker);
+  // The tracker, when on, sits between the --state filter and the output.
+  const auto tracked = [&tracking](reader::record_sink& next, std::uint64_t sequence, reader::tracker_mode mode,
+                                   std::optional<std::uint64_t> live_clock) -> reader::record_sink& {
+    if (!tracking) return next;
+    tracking->prepare(next, sequence, mode, live_clock);
+    return *tracking;
+  };
   slow_pass_report slow;
   reader::pass_info decoded;
   const std::uint64_t first_slot = reader::monotonic_ns();
@@ -220,24 +272,41 @@ int main(int argc, char** argv) {
       return fail(exit_io, error);
     }
     run.batch_sequence = index + 1;
+    // Live passes are timed on the monotonic clock, replayed ones by their
+    // meta files' timestamps (known once decoding starts).
+    const std::optional<std::uint64_t> live_clock = replay ? std::nullopt : std::optional<std::uint64_t>(started);
+    const auto note_clock = [&] {
+      const auto clock = live_clock ? live_clock : tracking_sink::pass_clock(decoded);
+      run.elapsed_ns.reset();
+      if (clock && previous_clock && *clock > *previous_clock) run.elapsed_ns = *clock - *previous_clock;
+      return clock;
+    };
     // Binary frames carry their length first: a measuring pass lets the
     // frame stream out instead of being built whole in memory.
     std::optional<reader::binary_plan> plan;
     if (opts.format == reader::output_format::binary && !opts.pretty) {
       reader::binary_planner planner;
-      state_filter filtered_planner(planner, opts.states.value_or(~0u));
+      reader::record_sink& measured = tracked(planner, index + 1, reader::tracker_mode::measure, live_clock);
+      state_filter filtered_planner(measured, opts.states.value_or(~0u));
       if (!reader::decode_raw_pass(*raw, source, decoded, front_of(filtered_planner), error)) {
         return fail(exit_malformed, where + ": " + error);
       }
+      if (tracking) tracking->finish();
       plan = planner.plan();
+      note_clock();
+      if (tracker) run.connections = tracker->counts();
     }
     writer.prepare(run, previous_counters, target, plan ? &*plan : nullptr);
     // The decoder validates the whole dump before the writer sees any of it:
     // a malformed dump writes nothing.
-    state_filter filtered_writer(writer, opts.states.value_or(~0u));
+    reader::record_sink& written = tracked(writer, index + 1, reader::tracker_mode::commit, live_clock);
+    state_filter filtered_writer(written, opts.states.value_or(~0u));
     if (!reader::decode_raw_pass(*raw, source, decoded, front_of(filtered_writer), error)) {
       return fail(exit_malformed, where + ": " + error);
     }
+    if (tracking) tracking->finish();
+    previous_clock = note_clock();
+    writer.set_pass_context(run.elapsed_ns, tracker ? tracker->counts() : std::nullopt);
 #if defined(__linux__)
     if (owners && owners->unattributed() != 0 && !said_unattributed) {
       said_unattributed = true;

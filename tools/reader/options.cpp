@@ -111,6 +111,16 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
       --netns NAME|PATH    Linux: collect inside another network namespace
                            (a name from `ip netns`, or a path such as
                            /proc/PID/ns/net); needs CAP_SYS_ADMIN
+      --deltas             follow connections from pass to pass: from the
+                           second pass on, each record has its counters' deltas
+                           and per-second rates since the previous pass, and
+                           each connection that is gone gets a last record with
+                           "closed": true (identity: the socket and its PCB
+                           generation, or the Linux socket cookie)
+      --changes-only       --deltas, but a connection is written only when it
+                           is new, its state changed or a counter changed
+                           (timers and ages do not count); the summary
+                           always counts every connection
   -h, --help               this text
   -V, --version            the version
 
@@ -122,7 +132,10 @@ error; 3 a file could not be read or written; 4 live collection failed.
 }
 
 std::optional<options> parse_options(int argc, char** argv, std::string& error) {
-  enum : int { opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_state, opt_processes };
+  enum : int {
+    opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_state, opt_processes, opt_deltas,
+    opt_changes_only
+  };
   static const struct option long_options[] = {
       {"interval", required_argument, nullptr, 'i'}, {"count", required_argument, nullptr, 'c'},
       {"once", no_argument, nullptr, opt_once},      {"format", required_argument, nullptr, 'f'},
@@ -131,6 +144,8 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       {"capture", required_argument, nullptr, opt_capture}, {"netns", required_argument, nullptr, opt_netns},
       {"state", required_argument, nullptr, opt_state},
       {"processes", no_argument, nullptr, opt_processes},
+      {"deltas", no_argument, nullptr, opt_deltas},
+      {"changes-only", no_argument, nullptr, opt_changes_only},
       {"help", no_argument, nullptr, 'h'},
       {"version", no_argument, nullptr, 'V'},        {nullptr, 0, nullptr, 0}};
 
@@ -190,6 +205,8 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       case opt_capture: out.capture_dir = value; break;
       case opt_netns: out.netns = value; break;
       case opt_processes: out.processes = true; break;
+      case opt_deltas: out.deltas = true; break;
+      case opt_changes_only: out.deltas = out.changes_only = true; break;
       case opt_state: {
         std::string bad;
         out.states = parse_states(value, bad);

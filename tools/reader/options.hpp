@@ -30,6 +30,8 @@ struct options {
   std::string netns;                  // Linux: network namespace name or path; empty = ours
   std::optional<std::uint32_t> states;  // --state: bit (1 << tcp_state) per state kept
   bool processes = false;             // Linux: attribute sockets to pid, fd, command
+  bool deltas = false;                // follow connections: deltas, rates, closed records
+  bool changes_only = false;          // implies deltas: only new or changed connections
   bool help = false;
   bool version = false;
 };

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "record_delta.hpp"
 #include "tcpstats/connection_record.hpp"
 
 namespace tcpstats::reader {
@@ -77,6 +78,13 @@ class record_sink {
   virtual ~record_sink() = default;
   virtual void start(const pass_info&) {}
   virtual void add(const connection_record& record) = 0;
+  // A record with what connection_tracker measured. `emit` false: left out
+  // by --changes-only but still counted in the summary; `delta.closed`:
+  // the last values of a connection that is gone, not counted.
+  virtual void add_tracked(const connection_record& record, const record_delta& delta, bool emit) {
+    (void)delta;
+    if (emit) add(record);
+  }
 };
 
 }  // namespace tcpstats::reader

@@ -20,7 +20,8 @@ static_assert(static_cast<int>(data_source::macos_tcp_stats) == pb::DATA_SOURCE_
 static_assert(static_cast<int>(data_source::freebsd_tcp_stats) == pb::DATA_SOURCE_FREEBSD_TCP_STATS);
 static_assert(static_cast<int>(data_source::linux_proc_net_snmp) == pb::DATA_SOURCE_LINUX_PROC_NET_SNMP);
 
-void to_proto(const connection_record& r, std::span<const data_source> sources, pb::TcpSocketRecord& out) {
+void to_proto(const connection_record& r, std::span<const data_source> sources, pb::TcpSocketRecord& out,
+              const record_delta* delta) {
   out.Clear();
   const auto bytes_of = [](const ip_address& a) {
     const auto octets = a.octets();
@@ -80,7 +81,11 @@ void to_proto(const connection_record& r, std::span<const data_source> sources, 
   if (r.timer_2msl_ms) out.set_timer_2msl_ms(*r.timer_2msl_ms);
   if (r.timer_delack_ms) out.set_timer_delack_ms(*r.timer_delack_ms);
   if (r.idle_time_ms) out.set_idle_time_ms(*r.idle_time_ms);
-  if (r.connection_age_ms) out.set_connection_age_ms(*r.connection_age_ms);
+  if (r.connection_age_ms) {
+    out.set_connection_age_ms(*r.connection_age_ms);
+  } else if (delta && delta->first_seen_age_ms) {
+    out.set_connection_age_ms(*delta->first_seen_age_ms);
+  }
   if (r.snd_buf_used) out.set_snd_buf_used(*r.snd_buf_used);
   if (r.snd_buf_hiwat) out.set_snd_buf_hiwat(*r.snd_buf_hiwat);
   if (r.rcv_buf_used) out.set_rcv_buf_used(*r.rcv_buf_used);
@@ -171,6 +176,26 @@ void to_proto(const connection_record& r, std::span<const data_source> sources, 
   if (r.bbr_pacing_gain) out.set_bbr_pacing_gain(*r.bbr_pacing_gain);
   if (r.bbr_cwnd_gain) out.set_bbr_cwnd_gain(*r.bbr_cwnd_gain);
   if (r.sockopt) out.set_sockopt(*r.sockopt);
+  if (delta) {
+    const record_delta& d = *delta;
+    if (d.rexmit_packets) out.set_delta_rexmit_packets(*d.rexmit_packets);
+    if (d.ooo_packets) out.set_delta_ooo_packets(*d.ooo_packets);
+    if (d.zerowin_probes) out.set_delta_zerowin(*d.zerowin_probes);
+    if (d.tx_bytes) out.set_delta_tx_bytes(*d.tx_bytes);
+    if (d.rx_bytes) out.set_delta_rx_bytes(*d.rx_bytes);
+    if (d.bytes_acked) out.set_delta_bytes_acked(*d.bytes_acked);
+    if (d.bytes_received) out.set_delta_bytes_received(*d.bytes_received);
+    if (d.bytes_retrans) out.set_delta_bytes_retrans(*d.bytes_retrans);
+    if (d.total_retrans) out.set_delta_total_retrans(*d.total_retrans);
+    if (d.segs_out) out.set_delta_segs_out(*d.segs_out);
+    if (d.segs_in) out.set_delta_segs_in(*d.segs_in);
+    if (d.lost) out.set_delta_lost(*d.lost);
+    if (d.tx_bytes_per_sec) out.set_tx_bytes_per_sec(*d.tx_bytes_per_sec);
+    if (d.rx_bytes_per_sec) out.set_rx_bytes_per_sec(*d.rx_bytes_per_sec);
+    if (d.retransmits_per_sec) out.set_retransmits_per_sec(*d.retransmits_per_sec);
+    if (d.retransmitted_bytes_per_sec) out.set_retransmitted_bytes_per_sec(*d.retransmitted_bytes_per_sec);
+    if (d.closed) out.set_closed(true);
+  }
 }
 
 void fill_metadata(const pass_info& p, const run_context& run, pb::CollectionMetadata& out) {
@@ -203,6 +228,12 @@ void fill_summary(const pass_info& p, const state_tally& tally, const run_contex
     bucket->set_state(static_cast<pb::TcpState>(state));
     bucket->set_count(tally.by_state[state]);
   }
+  if (run.elapsed_ns) out.set_elapsed_ns(*run.elapsed_ns);
+  if (run.connections) {
+    out.set_connections_new(run.connections->new_connections);
+    out.set_connections_closed(run.connections->closed);
+    out.set_connections_unchanged(run.connections->unchanged);
+  }
   if (!previous || !p.counters || previous->width_bits != p.counters->width_bits) return;
   const system_counters& now = *p.counters;
   // Counters wrap at their own width; a modular difference is the delta.
@@ -213,25 +244,32 @@ void fill_summary(const pass_info& p, const state_tally& tally, const run_contex
     return (*later - *earlier) & mask;
   };
   using setter = void (pb::SystemSummary::*)(std::uint64_t);
-  const auto put = [&out](setter set, const std::optional<std::uint64_t>& value) {
-    if (value) (out.*set)(*value);
+  using rate_setter = void (pb::SystemSummary::*)(double);
+  const auto put = [&out, &run](setter set, rate_setter set_rate, const std::optional<std::uint64_t>& value) {
+    if (!value) return;
+    (out.*set)(*value);
+    if (run.elapsed_ns && *run.elapsed_ns != 0) {
+      (out.*set_rate)(static_cast<double>(*value) * 1e9 / static_cast<double>(*run.elapsed_ns));
+    }
   };
+  using S = pb::SystemSummary;
   const auto snd_total = delta(now.snd_total_packets, previous->snd_total_packets);
   const auto snd_rexmit = delta(now.snd_rexmit_packets, previous->snd_rexmit_packets);
   const auto rcv_total = delta(now.rcv_total_packets, previous->rcv_total_packets);
   const auto rcv_dup = delta(now.rcv_dup_packets, previous->rcv_dup_packets);
-  put(&pb::SystemSummary::set_delta_conn_attempts, delta(now.conn_attempts, previous->conn_attempts));
-  put(&pb::SystemSummary::set_delta_accepts, delta(now.accepts, previous->accepts));
-  put(&pb::SystemSummary::set_delta_connects, delta(now.connects, previous->connects));
-  put(&pb::SystemSummary::set_delta_drops, delta(now.drops, previous->drops));
-  put(&pb::SystemSummary::set_delta_snd_total_packets, snd_total);
-  put(&pb::SystemSummary::set_delta_snd_bytes, delta(now.snd_bytes, previous->snd_bytes));
-  put(&pb::SystemSummary::set_delta_snd_rexmit_packets, snd_rexmit);
-  put(&pb::SystemSummary::set_delta_snd_rexmit_bytes, delta(now.snd_rexmit_bytes, previous->snd_rexmit_bytes));
-  put(&pb::SystemSummary::set_delta_rcv_total_packets, rcv_total);
-  put(&pb::SystemSummary::set_delta_rcv_bytes, delta(now.rcv_bytes, previous->rcv_bytes));
-  put(&pb::SystemSummary::set_delta_rcv_dup_packets, rcv_dup);
-  put(&pb::SystemSummary::set_delta_rcv_badsum, delta(now.rcv_badsum, previous->rcv_badsum));
+  put(&S::set_delta_conn_attempts, &S::set_conn_attempts_per_sec, delta(now.conn_attempts, previous->conn_attempts));
+  put(&S::set_delta_accepts, &S::set_accepts_per_sec, delta(now.accepts, previous->accepts));
+  put(&S::set_delta_connects, &S::set_connects_per_sec, delta(now.connects, previous->connects));
+  put(&S::set_delta_drops, &S::set_drops_per_sec, delta(now.drops, previous->drops));
+  put(&S::set_delta_snd_total_packets, &S::set_snd_total_packets_per_sec, snd_total);
+  put(&S::set_delta_snd_bytes, &S::set_snd_bytes_per_sec, delta(now.snd_bytes, previous->snd_bytes));
+  put(&S::set_delta_snd_rexmit_packets, &S::set_snd_rexmit_packets_per_sec, snd_rexmit);
+  put(&S::set_delta_snd_rexmit_bytes, &S::set_snd_rexmit_bytes_per_sec,
+      delta(now.snd_rexmit_bytes, previous->snd_rexmit_bytes));
+  put(&S::set_delta_rcv_total_packets, &S::set_rcv_total_packets_per_sec, rcv_total);
+  put(&S::set_delta_rcv_bytes, &S::set_rcv_bytes_per_sec, delta(now.rcv_bytes, previous->rcv_bytes));
+  put(&S::set_delta_rcv_dup_packets, &S::set_rcv_dup_packets_per_sec, rcv_dup);
+  put(&S::set_delta_rcv_badsum, &S::set_rcv_badsum_per_sec, delta(now.rcv_badsum, previous->rcv_badsum));
   if (snd_total && snd_rexmit && *snd_total != 0) {
     out.set_retransmit_rate(static_cast<double>(*snd_rexmit) / static_cast<double>(*snd_total));
   }
@@ -241,14 +279,15 @@ void fill_summary(const pass_info& p, const state_tally& tally, const run_contex
 }
 
 void build_batch(const pass& p, const run_context& run, const std::optional<system_counters>& previous,
-                 pb::BatchMessage& out) {
+                 pb::BatchMessage& out, std::span<const record_delta> deltas) {
   out.Clear();
   fill_metadata(p, run, *out.mutable_metadata());
   out.mutable_records()->Reserve(static_cast<int>(p.records.size()));
   state_tally tally;
-  for (const auto& r : p.records) {
-    to_proto(r, p.record_sources, *out.add_records());
-    tally.add(r);
+  for (std::size_t i = 0; i < p.records.size(); ++i) {
+    const record_delta* delta = i < deltas.size() ? &deltas[i] : nullptr;
+    to_proto(p.records[i], p.record_sources, *out.add_records(), delta);
+    if (!delta || !delta->closed) tally.add(p.records[i]);
   }
   fill_summary(p, tally, run, previous, *out.mutable_summary());
 }

@@ -9,6 +9,7 @@
 #include <span>
 
 #include "pass.hpp"
+#include "record_delta.hpp"
 #include "tcp_stats.pb.h"
 
 namespace tcpstats::reader {
@@ -17,10 +18,12 @@ namespace tcpstats::reader {
 struct run_context {
   std::uint64_t batch_sequence = 1;
   std::uint32_t interval_ms = 1000;
+  std::optional<std::uint64_t> elapsed_ns;       // since the previous pass, as measured
+  std::optional<tracker_counts> connections;     // --deltas, --changes-only; from the second pass
 };
 
 void to_proto(const connection_record& record, std::span<const data_source> sources,
-              tcpstats_reader::TcpSocketRecord& out);
+              tcpstats_reader::TcpSocketRecord& out, const record_delta* delta = nullptr);
 
 // Connections per TcpState number, counted as the records stream past.
 struct state_tally {
@@ -41,8 +44,8 @@ void fill_summary(const pass_info& p, const state_tally& tally, const run_contex
                   const std::optional<system_counters>& previous, tcpstats_reader::SystemSummary& out);
 
 // The whole batch through protobuf's own objects (used for --pretty and as
-// the reference in tests).
+// the reference in tests); `deltas`, when not empty, has one per record.
 void build_batch(const pass& p, const run_context& run, const std::optional<system_counters>& previous,
-                 tcpstats_reader::BatchMessage& out);
+                 tcpstats_reader::BatchMessage& out, std::span<const record_delta> deltas = {});
 
 }  // namespace tcpstats::reader

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "pass.hpp"
+#include "record_delta.hpp"
 #include "tcpstats/connection_record.hpp"
 
 namespace tcpstats::reader {
@@ -56,10 +57,14 @@ template <class T>
 //   bytes(num, name, span)            non-empty address bytes
 //   implicit_u32(num, name, value)    proto3 field without presence (skip 0)
 //   enumeration(num, name, value, enum_name)   skip 0
-//   optional(num, name, const std::optional<T>&)  T: u32, u64, i32, bool, short_name
+//   optional(num, name, const std::optional<T>&)  T: u32, u64, i32, i64, bool, double, short_name
 //   repeated_enum(num, name, span<const data_source>)
+// `delta` (connection_tracker's, when it runs) adds the delta fields.
 template <class Visitor>
-void visit_record_fields(const connection_record& r, std::span<const data_source> sources, Visitor& v) {
+void visit_record_fields(const connection_record& r, std::span<const data_source> sources, Visitor& v,
+                         const record_delta* delta = nullptr) {
+  static constexpr record_delta no_delta{};
+  const record_delta& d = delta ? *delta : no_delta;
   using detail::scope;
   using detail::widen;
   const auto address = [](const std::optional<ip_address>& a) {
@@ -124,7 +129,12 @@ void visit_record_fields(const connection_record& r, std::span<const data_source
   v.optional(59, "ecnFlags", r.ecn_flags);
   v.optional(69, "encapsPort", widen(r.encaps_port));
   v.optional(70, "inpGencnt", r.inp_gencnt);
-  v.optional(75, "connectionAgeMs", r.connection_age_ms);
+  v.optional(72, "deltaRexmitPackets", d.rexmit_packets);
+  v.optional(73, "deltaOooPackets", d.ooo_packets);
+  v.optional(74, "deltaZerowin", d.zerowin_probes);
+  v.optional(75, "connectionAgeMs", r.connection_age_ms ? r.connection_age_ms : d.first_seen_age_ms);
+  v.optional(76, "deltaTxBytes", d.tx_bytes);
+  v.optional(77, "deltaRxBytes", d.rx_bytes);
   v.repeated_enum(78, "sources", sources);
   v.optional(79, "kernelState", r.kernel_state);
   v.optional(80, "dualStack", r.dual_stack);
@@ -209,6 +219,18 @@ void visit_record_fields(const connection_record& r, std::span<const data_source
   v.optional(173, "bbrPacingGain", r.bbr_pacing_gain);
   v.optional(174, "bbrCwndGain", r.bbr_cwnd_gain);
   v.optional(175, "sockopt", widen(r.sockopt));
+  v.optional(176, "deltaBytesAcked", d.bytes_acked);
+  v.optional(177, "deltaBytesReceived", d.bytes_received);
+  v.optional(178, "deltaBytesRetrans", d.bytes_retrans);
+  v.optional(179, "deltaTotalRetrans", d.total_retrans);
+  v.optional(180, "deltaSegsOut", d.segs_out);
+  v.optional(181, "deltaSegsIn", d.segs_in);
+  v.optional(182, "deltaLost", d.lost);
+  v.optional(183, "txBytesPerSec", d.tx_bytes_per_sec);
+  v.optional(184, "rxBytesPerSec", d.rx_bytes_per_sec);
+  v.optional(185, "retransmitsPerSec", d.retransmits_per_sec);
+  v.optional(186, "retransmittedBytesPerSec", d.retransmitted_bytes_per_sec);
+  v.optional(187, "closed", d.closed ? std::optional<bool>(true) : std::nullopt);
 }
 
 }  // namespace tcpstats::reader

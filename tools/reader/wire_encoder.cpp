@@ -1,5 +1,8 @@
 #include "wire_encoder.hpp"
 
+#include <bit>
+#include <cstring>
+
 #include "record_fields.hpp"
 
 namespace tcpstats::reader {
@@ -7,6 +10,7 @@ namespace tcpstats::reader {
 namespace {
 
 constexpr std::uint32_t wire_varint = 0;
+constexpr std::uint32_t wire_fixed64 = 1;
 constexpr std::uint32_t wire_length_delimited = 2;
 
 // Field numbers here are below 2^11, so every tag fits in two bytes.
@@ -41,6 +45,10 @@ class wire_visitor {
       p_ = write_varint(p_, text.size());
       std::memcpy(p_, text.data(), text.size());
       p_ += text.size();
+    } else if constexpr (std::is_same_v<T, double>) {
+      tag(number, wire_fixed64);  // little-endian IEEE 754, as protobuf writes it
+      const auto bits = std::bit_cast<std::uint64_t>(*value);
+      for (int i = 0; i < 8; ++i) *p_++ = static_cast<char>(bits >> (8 * i));
     } else if constexpr (std::is_signed_v<T>) {
       tag(number, wire_varint);  // int32/int64: sign-extended to 64 bits
       p_ = write_varint(p_, static_cast<std::uint64_t>(static_cast<std::int64_t>(*value)));
@@ -65,18 +73,53 @@ class wire_visitor {
   char* p_;
 };
 
+// Passes on the fields of one part (see encode_record_part).
+class part_visitor {
+ public:
+  part_visitor(char* out, bool timers_and_ages) : inner_(out), timers_and_ages_(timers_and_ages) {}
+  [[nodiscard]] char* end() const { return inner_.end(); }
+
+  void bytes(int number, std::string_view name, std::span<const std::uint8_t> value) {
+    if (wanted(number)) inner_.bytes(number, name, value);
+  }
+  void implicit_u32(int number, std::string_view name, std::uint32_t value) {
+    if (wanted(number)) inner_.implicit_u32(number, name, value);
+  }
+  void enumeration(int number, std::string_view name, int value, std::string_view enum_name) {
+    if (wanted(number)) inner_.enumeration(number, name, value, enum_name);
+  }
+  template <class T>
+  void optional(int number, std::string_view name, const std::optional<T>& value) {
+    if (wanted(number)) inner_.optional(number, name, value);
+  }
+  void repeated_enum(int, std::string_view, std::span<const data_source>) {}
+
+ private:
+  [[nodiscard]] bool wanted(int number) const { return is_timer_or_age_field(number) == timers_and_ages_; }
+  wire_visitor inner_;
+  bool timers_and_ages_;
+};
+
 }  // namespace
 
-char* encode_record(const connection_record& record, std::span<const data_source> sources, char* out) noexcept {
-  wire_visitor visitor(out);
-  visit_record_fields(record, sources, visitor);
+char* encode_record_part(const connection_record& record, bool timers_and_ages, char* out) noexcept {
+  part_visitor visitor(out, timers_and_ages);
+  visit_record_fields(record, {}, visitor);
   return visitor.end();
 }
 
-void encode_record(const connection_record& record, std::span<const data_source> sources, std::string& out) {
+char* encode_record(const connection_record& record, std::span<const data_source> sources, char* out,
+                    const record_delta* delta) noexcept {
+  wire_visitor visitor(out);
+  visit_record_fields(record, sources, visitor, delta);
+  return visitor.end();
+}
+
+void encode_record(const connection_record& record, std::span<const data_source> sources, std::string& out,
+                   const record_delta* delta) {
   const std::size_t old = out.size();
   out.resize(old + max_record_wire_size(sources.size()));
-  char* end = encode_record(record, sources, out.data() + old);
+  char* end = encode_record(record, sources, out.data() + old, delta);
   out.resize(static_cast<std::size_t>(end - out.data()));
 }
 

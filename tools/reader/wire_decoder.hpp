@@ -1,0 +1,29 @@
+#pragma once
+// TcpSocketRecord wire bytes back into a connection_record (and its delta
+// fields and sources): the inverse of encode_record(). The tracker keeps a
+// live connection's last record in this compact form and turns it back
+// into a record when the connection closes. Untrusted input is fine: every
+// read is bounds-checked and a bad field is an error with its byte offset.
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "pass.hpp"
+#include "record_delta.hpp"
+
+namespace tcpstats::reader {
+
+struct decoded_record {
+  connection_record record;
+  record_delta delta;
+  std::vector<data_source> sources;
+};
+
+// Decodes one record's message bytes (no tag, no length). Fields may come
+// in any order; a field number this schema lacks, a wire type that does not
+// match the field's, or a value out of the field's range is an error. On
+// failure returns false and sets `error` ("byte 12: ...").
+[[nodiscard]] bool decode_record(std::span<const char> bytes, decoded_record& out, std::string& error);
+
+}  // namespace tcpstats::reader
