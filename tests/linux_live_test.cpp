@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -11,8 +12,10 @@
 
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/delimited_message_util.h>
+#include <google/protobuf/util/json_util.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <thread>
 #include <vector>
@@ -303,4 +306,112 @@ TEST_CASE("live records agree with ss on real loopback sockets", "[live]") {
   CHECK(states[pb::TCP_STATE_FIN_WAIT_2] == 2);
   CHECK(states[pb::TCP_STATE_TIME_WAIT] == 2);
   CHECK(compared == 18);
+}
+
+// Reads the tool's JSON Lines output one batch at a time while the test
+// makes traffic between passes.
+class live_run {
+ public:
+  explicit live_run(const std::string& arguments) : pipe_(popen((tool + " " + arguments).c_str(), "r")) {
+    REQUIRE(pipe_ != nullptr);
+  }
+  ~live_run() {
+    if (pipe_) pclose(pipe_);
+    std::free(line_);
+  }
+  live_run(const live_run&) = delete;
+  live_run& operator=(const live_run&) = delete;
+
+  pb::BatchMessage next_batch() {
+    const ssize_t n = getline(&line_, &capacity_, pipe_);
+    REQUIRE(n > 0);
+    pb::BatchMessage batch;
+    const std::string text(line_, static_cast<std::size_t>(n));
+    REQUIRE(google::protobuf::util::JsonStringToMessage(text, &batch).ok());
+    return batch;
+  }
+  int finish() {
+    const int status = pclose(pipe_);
+    pipe_ = nullptr;
+    return status;
+  }
+
+ private:
+  FILE* pipe_;
+  char* line_ = nullptr;
+  std::size_t capacity_ = 0;
+};
+
+const pb::TcpSocketRecord* find_record(const pb::BatchMessage& batch, std::uint32_t local_port,
+                                       std::uint32_t remote_port, bool closed) {
+  for (const auto& r : batch.records()) {
+    if (r.local_port() == local_port && r.remote_port() == remote_port && r.closed() == closed) return &r;
+  }
+  return nullptr;
+}
+
+std::uint16_t local_port_of(int fd) {
+  sockaddr_in address{};
+  socklen_t length = sizeof address;
+  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  return ntohs(address.sin_port);
+}
+
+TEST_CASE("--deltas on live sockets: the bytes sent between passes, then the closes", "[live]") {
+  std::uint16_t port = 0;
+  const fd_guard listener = listen_loopback(AF_INET, port);
+  fd_guard client = connect_loopback(AF_INET, port);
+  fd_guard server(accept(listener.fd, nullptr, nullptr));
+  REQUIRE(server.fd >= 0);
+  const std::uint16_t client_port = local_port_of(client.fd);
+  // The tool must not inherit the sockets, or closing them here would not end them.
+  for (const int fd : {listener.fd, client.fd, server.fd}) REQUIRE(fcntl(fd, F_SETFD, FD_CLOEXEC) == 0);
+
+  live_run run("-c 3 -i 1s --deltas --state established");
+  const auto first = run.next_batch();
+  const auto* before = find_record(first, client_port, port, false);
+  REQUIRE(before != nullptr);
+  CHECK_FALSE(before->has_delta_bytes_acked());
+
+  constexpr std::size_t sent = 300'000;
+  send_all(client.fd, sent);
+  receive_exactly(server.fd, sent);
+  send_all(server.fd, 1000);
+  receive_exactly(client.fd, 1000);
+  const auto second = run.next_batch();
+  const auto* sender = find_record(second, client_port, port, false);
+  const auto* receiver = find_record(second, port, client_port, false);
+  REQUIRE(sender != nullptr);
+  REQUIRE(receiver != nullptr);
+  CHECK(sender->socket_id() == before->socket_id());
+  CHECK(sender->delta_bytes_acked() == sent);
+  CHECK(sender->delta_bytes_received() == 1000u);
+  CHECK(receiver->delta_bytes_received() == sent);
+  CHECK(receiver->delta_bytes_acked() == 1000u);
+  CHECK(sender->delta_segs_out() > 0u);
+  CHECK(sender->delta_total_retrans() == 0u);
+  REQUIRE(second.summary().has_elapsed_ns());
+  const double seconds = static_cast<double>(second.summary().elapsed_ns()) / 1e9;
+  CHECK(seconds > 0.8);
+  CHECK(seconds < 1.5);
+  CHECK(sender->tx_bytes_per_sec() == Approx(static_cast<double>(sent) / seconds));
+  CHECK(sender->connection_age_ms() >= 800u);  // since first seen
+
+  // An abortive close (RST): both sockets vanish without TIME_WAIT.
+  const linger abort_now{1, 0};
+  REQUIRE(setsockopt(client.fd, SOL_SOCKET, SO_LINGER, &abort_now, sizeof abort_now) == 0);
+  close(client.fd);
+  client.fd = -1;
+  close(server.fd);
+  server.fd = -1;
+  const auto third = run.next_batch();
+  const auto* gone_client = find_record(third, client_port, port, true);
+  const auto* gone_server = find_record(third, port, client_port, true);
+  REQUIRE(gone_client != nullptr);
+  REQUIRE(gone_server != nullptr);
+  CHECK(gone_client->bytes_acked() == sender->bytes_acked());  // its last values
+  CHECK(gone_server->bytes_received() == receiver->bytes_received());
+  CHECK(find_record(third, client_port, port, false) == nullptr);
+  CHECK(third.summary().connections_closed() >= 2u);
+  CHECK(run.finish() == 0);
 }
