@@ -43,18 +43,21 @@ void binary_planner::start(const pass_info& info) {
 }
 
 void binary_planner::add(const connection_record& record) {
-  scratch_.clear();
-  encode_record(record, info_->record_sources, scratch_);
-  plan_.record_bytes += 1 + varint_size(scratch_.size()) + scratch_.size();
+  measure(record, nullptr);
   plan_.tally.add(record);
 }
 
 void binary_planner::add_tracked(const connection_record& record, const record_delta& delta, bool emit) {
   if (!delta.closed) plan_.tally.add(record);
-  if (!emit) return;
-  scratch_.clear();
-  encode_record(record, info_->record_sources, scratch_, &delta);
-  plan_.record_bytes += 1 + varint_size(scratch_.size()) + scratch_.size();
+  if (emit) measure(record, &delta);
+}
+
+void binary_planner::measure(const connection_record& record, const record_delta* delta) {
+  const std::size_t needed = max_record_wire_size(info_->record_sources.size());
+  if (scratch_.size() < needed) scratch_.resize(needed);
+  const char* end = encode_record(record, info_->record_sources, scratch_.data(), delta);
+  const auto size = static_cast<std::size_t>(end - scratch_.data());
+  plan_.record_bytes += 1 + varint_size(size) + size;
 }
 
 void batch_writer::prepare(const run_context& run, const std::optional<system_counters>& previous,

@@ -42,9 +42,11 @@ class binary_planner final : public record_sink {
   [[nodiscard]] const binary_plan& plan() const { return plan_; }
 
  private:
+  void measure(const connection_record& record, const record_delta* delta);
+
   const pass_info* info_ = nullptr;
   binary_plan plan_;
-  std::string scratch_;
+  std::vector<char> scratch_;  // one record's encoding; sized once
 };
 
 class batch_writer final : public record_sink {

@@ -9,11 +9,17 @@ namespace tcpstats::reader {
 
 namespace {
 
-// FNV-1a over the identity's bytes: identities are plain bytes, padding zeroed.
-std::uint64_t fnv1a(const void* data, std::size_t size, std::uint64_t hash = 0xcbf29ce484222325u) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (std::size_t i = 0; i < size; ++i) hash = (hash ^ p[i]) * 0x100000001b3u;
-  return hash;
+// Folds 64 bits into a running hash (the murmur3 finaliser's multiply-xorshift).
+std::uint64_t mix(std::uint64_t hash, std::uint64_t value) {
+  hash ^= value + 0x9e3779b97f4a7c15u + (hash << 6) + (hash >> 2);
+  hash = (hash ^ (hash >> 33)) * 0xff51afd7ed558ccdu;
+  return hash ^ (hash >> 33);
+}
+
+std::uint64_t load_u64(const std::uint8_t* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
 }
 
 std::optional<double> per_second(const std::optional<std::uint64_t>& delta, std::optional<std::uint64_t> elapsed_ns) {
@@ -27,23 +33,16 @@ std::optional<T> narrow(const std::optional<std::uint64_t>& delta) {
   return static_cast<T>(*delta);
 }
 
-// Writes one part of the record into `out`, reusing its storage.
-void encode_part(const connection_record& r, bool timers_and_ages, std::string& out) {
-  out.resize(max_record_wire_size(0));
-  char* end = encode_record_part(r, timers_and_ages, out.data());
-  out.resize(static_cast<std::size_t>(end - out.data()));
-}
 
 }  // namespace
 
 std::size_t connection_tracker::identity_hash::operator()(const identity& id) const noexcept {
-  std::uint64_t hash = fnv1a(&id.socket, sizeof id.socket);
-  hash = fnv1a(&id.generation, sizeof id.generation, hash);
+  std::uint64_t hash = mix(mix(0, id.socket), id.generation);
   if (id.socket == 0) {
-    hash = fnv1a(id.tuple.local.data(), id.tuple.local.size(), hash);
-    hash = fnv1a(id.tuple.remote.data(), id.tuple.remote.size(), hash);
-    const std::uint32_t ports = (std::uint32_t{id.tuple.local_port} << 16) | id.tuple.remote_port;
-    hash = fnv1a(&ports, sizeof ports, hash);
+    const flow& t = id.tuple;
+    hash = mix(hash, load_u64(t.local.data()) ^ load_u64(t.local.data() + 8));
+    hash = mix(hash, load_u64(t.remote.data()) ^ load_u64(t.remote.data() + 8));
+    hash = mix(hash, (std::uint64_t{t.local_port} << 16) | t.remote_port);
   }
   return static_cast<std::size_t>(hash);
 }
@@ -152,10 +151,9 @@ std::optional<tracker_counts> connection_tracker::counts() const {
 }
 
 void connection_tracker::emit_closed(const entry& e, const record_consumer& out) {
-  closed_scratch_.assign(e.changes).append(e.timers);
   std::string error;
   // The bytes are this tracker's own encoding: they always decode.
-  if (!decode_record({closed_scratch_.data(), closed_scratch_.size()}, closed_, error)) return;
+  if (!decode_record({e.last_record.data(), e.last_record.size()}, closed_, error)) return;
   closed_.delta = {};
   closed_.delta.closed = true;
   ++counts_.closed;
@@ -166,7 +164,15 @@ void connection_tracker::observe(const connection_record& record, const record_c
   const bool commit = mode_ == tracker_mode::commit;
   const flow tuple = flow_of(record);
   const identity id = identity_of(record, tuple);
-  encode_part(record, false, changes_scratch_);
+  // The fields that count as a change first, then the timers and ages.
+  char* const changes_end = encode_record_part(record, false, scratch_.data());
+  const auto changes_size = static_cast<std::size_t>(changes_end - scratch_.data());
+  const std::string_view changes(scratch_.data(), changes_size);
+  const auto keep = [&](entry& e) {
+    char* end = encode_record_part(record, true, changes_end);
+    e.last_record.assign(scratch_.data(), static_cast<std::size_t>(end - scratch_.data()));
+    e.changes_size = static_cast<std::uint32_t>(changes_size);
+  };
 
   auto found = connections_.find(id);
   if (found != connections_.end()) {
@@ -197,8 +203,7 @@ void connection_tracker::observe(const connection_record& record, const record_c
       e.first_seen_ns = clock_ns_;
       e.seen_in = sequence_;
       e.last = now;
-      e.changes.assign(changes_scratch_);
-      encode_part(record, true, e.timers);
+      keep(e);
     }
     return;
   }
@@ -211,14 +216,13 @@ void connection_tracker::observe(const connection_record& record, const record_c
     e.tuple = tuple;
     e.first_seen_ns = clock_ns_;
   } else {
-    const bool changed = e.changes != changes_scratch_;
+    const bool changed = std::string_view(e.last_record).substr(0, e.changes_size) != changes;
     if (!changed && changes_only_) ++counts_.unchanged;
     out(record, delta_between(e, now), changed || !changes_only_);
   }
   if (commit) {
     e.last = now;
-    e.changes.swap(changes_scratch_);
-    encode_part(record, true, e.timers);
+    keep(e);
   }
 }
 

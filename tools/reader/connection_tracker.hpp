@@ -23,6 +23,7 @@
 #include "pass.hpp"
 #include "record_delta.hpp"
 #include "wire_decoder.hpp"
+#include "wire_encoder.hpp"
 
 namespace tcpstats::reader {
 
@@ -92,8 +93,10 @@ class connection_tracker {
     std::uint64_t seen_in = 0;      // last committed pass
     std::uint64_t measured_in = 0;  // last measured pass
     counters last;
-    std::string changes;  // wire bytes of every field but timers and ages
-    std::string timers;   // wire bytes of timers and ages
+    // The last record's wire bytes: the fields that count as a change, then
+    // (from changes_size on) the timers and ages.
+    std::string last_record;
+    std::uint32_t changes_size = 0;
   };
 
   static flow flow_of(const connection_record& r);
@@ -110,7 +113,7 @@ class connection_tracker {
   std::optional<std::uint64_t> clock_ns_, previous_clock_ns_, elapsed_ns_;
   tracker_counts counts_;
   std::unordered_map<identity, entry, identity_hash> connections_;
-  std::string changes_scratch_, timers_scratch_, closed_scratch_;
+  std::array<char, 2 * max_record_wire_size(0)> scratch_{};  // both parts of one record
   decoded_record closed_;
 };
 
