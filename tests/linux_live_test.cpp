@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -414,4 +415,21 @@ TEST_CASE("--deltas on live sockets: the bytes sent between passes, then the clo
   CHECK(find_record(third, client_port, port, false) == nullptr);
   CHECK(third.summary().connections_closed() >= 2u);
   CHECK(run.finish() == 0);
+}
+
+TEST_CASE("live filters: families skip a dump, ports and states select", "[live]") {
+  std::uint16_t port4 = 0, port6 = 0;
+  const fd_guard listener4 = listen_loopback(AF_INET, port4);
+  const fd_guard listener6 = listen_loopback(AF_INET6, port6);
+  const std::string ports = std::to_string(port4) + "," + std::to_string(port6);
+  const auto ports_of = [](const pb::BatchMessage& batch) {
+    std::multiset<std::uint32_t> out;
+    for (const auto& r : batch.records()) out.insert(r.local_port());
+    return out;
+  };
+  CHECK(ports_of(one_pass({"--sport", ports})) == std::multiset<std::uint32_t>{port4, port6});
+  CHECK(ports_of(one_pass({"--sport", ports, "-4"})) == std::multiset<std::uint32_t>{port4});
+  CHECK(ports_of(one_pass({"--sport", ports, "-6", "-l"})) == std::multiset<std::uint32_t>{port6});
+  CHECK(ports_of(one_pass({"--sport", ports, "--established"})).empty());
+  CHECK(ports_of(one_pass({"--src", "::1", "--sport", ports})) == std::multiset<std::uint32_t>{port6});
 }

@@ -149,6 +149,7 @@ std::optional<raw_pass> read_linux_pass(const linux_read_options& options, std::
   dump.reserve(expected_dump_bytes());
   std::uint32_t seq = 1;
   for (const std::uint8_t family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
+    if (family == AF_INET ? !options.ipv4 : !options.ipv6) continue;
     if (!request_dump(socket.fd(), family, options.state_mask, seq++, error)) return std::nullopt;
     if (!receive_dump(socket.fd(), scratch, dump, error)) return std::nullopt;
   }

@@ -14,6 +14,7 @@ namespace tcpstats::reader {
 struct linux_read_options {
   // Bit (1 << linux TCP_* state) per state to dump; all states by default.
   std::uint32_t state_mask = ~0u;
+  bool ipv4 = true, ipv6 = true;  // which address families to dump
 };
 
 // Reads one pass. The dump is kept whole (as received) for the decoder and

@@ -47,7 +47,7 @@ std::optional<raw_pass> read_live_pass(platform source, const live_options& opti
   if (source == platform::macos) return read_macos_pass(error);
 #endif
 #if defined(__linux__)
-  if (source == platform::linux_) return read_linux_pass(linux_read_options{options.linux_state_mask}, error);
+  if (source == platform::linux_) return read_linux_pass(linux_read_options{options.linux_state_mask, options.ipv4, options.ipv6}, error);
 #endif
   (void)options;
   (void)source;

@@ -20,6 +20,7 @@ namespace tcpstats::reader {
 
 struct live_options {
   std::uint32_t linux_state_mask = ~0u;  // Linux: states to dump, 1 << TCP_* number
+  bool ipv4 = true, ipv6 = true;         // Linux: address families to dump
 };
 
 // One live pass from the running kernel. On failure returns empty and sets

@@ -66,19 +66,18 @@ class sink_target final : public reader::chunk_target {
   reader::output_sink::status status_ = reader::output_sink::status::ok;
 };
 
-// Passes on the records whose state --state names; the others, and those
-// whose state is unknown, are dropped.
-class state_filter final : public reader::record_sink {
+// Passes on the records the filters keep (--state, --port, --src, ...).
+class filter_sink final : public reader::record_sink {
  public:
-  state_filter(reader::record_sink& next, std::uint32_t states) : next_(next), states_(states) {}
+  filter_sink(reader::record_sink& next, const reader::record_filter& filter) : next_(next), filter_(filter) {}
   void start(const reader::pass_info& info) override { next_.start(info); }
   void add(const tcpstats::connection_record& record) override {
-    if (record.state && (states_ & (1u << static_cast<unsigned>(*record.state))) != 0) next_.add(record);
+    if (filter_.matches(record)) next_.add(record);
   }
 
  private:
   reader::record_sink& next_;
-  std::uint32_t states_;
+  const reader::record_filter& filter_;
 };
 
 // Runs the records past the connection tracker (--deltas, --changes-only)
@@ -204,8 +203,10 @@ int main(int argc, char** argv) {
 #if defined(__linux__)
   std::optional<reader::process_attribution> owners;
   bool said_unattributed = false;
-  const auto front_of = [&owners, &opts](reader::record_sink& next) -> reader::record_sink& {
-    if (!opts.processes) return next;
+  // --pid needs the owners that only /proc tells on Linux.
+  const bool processes = opts.processes || (!replay && !opts.filter.pids.empty());
+  const auto front_of = [&owners, processes](reader::record_sink& next) -> reader::record_sink& {
+    if (!processes) return next;
     if (!owners) owners.emplace(next);
     owners->set_next(next);
     return *owners;
@@ -215,7 +216,9 @@ int main(int argc, char** argv) {
   const auto front_of = [](reader::record_sink& next) -> reader::record_sink& { return next; };
 #endif
   reader::live_options live;
-  if (opts.states) live.linux_state_mask = linux_state_mask(*opts.states);
+  if (opts.filter.states) live.linux_state_mask = linux_state_mask(*opts.filter.states);
+  live.ipv4 = opts.filter.ipv4;
+  live.ipv6 = opts.filter.ipv6;
   reader::batch_writer writer(opts.format, opts.pretty);
   sink_target target(sink);
   reader::run_context run;
@@ -287,7 +290,7 @@ int main(int argc, char** argv) {
     if (opts.format == reader::output_format::binary && !opts.pretty) {
       reader::binary_planner planner;
       reader::record_sink& measured = tracked(planner, index + 1, reader::tracker_mode::measure, live_clock);
-      state_filter filtered_planner(measured, opts.states.value_or(~0u));
+      filter_sink filtered_planner(measured, opts.filter);
       if (!reader::decode_raw_pass(*raw, source, decoded, front_of(filtered_planner), error)) {
         return fail(exit_malformed, where + ": " + error);
       }
@@ -300,7 +303,7 @@ int main(int argc, char** argv) {
     // The decoder validates the whole dump before the writer sees any of it:
     // a malformed dump writes nothing.
     reader::record_sink& written = tracked(writer, index + 1, reader::tracker_mode::commit, live_clock);
-    state_filter filtered_writer(written, opts.states.value_or(~0u));
+    filter_sink filtered_writer(written, opts.filter);
     if (!reader::decode_raw_pass(*raw, source, decoded, front_of(filtered_writer), error)) {
       return fail(exit_malformed, where + ": " + error);
     }

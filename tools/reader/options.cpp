@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "meta_file.hpp"
@@ -101,10 +103,6 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
       --capture DIR        also save each pass's raw kernel bytes in DIR
                            (NNNNNN.<table>, .meta.json, .tcp_stats or .snmp)
                            for --replay
-      --state LIST         only connections in these states, comma-separated:
-                           established, syn-sent, syn-recv, fin-wait-1,
-                           fin-wait-2, time-wait, closed, close-wait, last-ack,
-                           listen, closing (Linux asks the kernel for just those)
       --processes          Linux: fill pid, fd and command from /proc/*/fd, as
                            `ss -p` does (what this user may see; a count of
                            the rest goes to stderr once)
@@ -121,6 +119,26 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
                            is new, its state changed or a counter changed
                            (timers and ages do not count); the summary
                            always counts every connection
+
+Filters (all given must match; a comma-separated list matches any item):
+      --state LIST         only connections in these states: established,
+                           syn-sent, syn-recv, fin-wait-1, fin-wait-2,
+                           time-wait, closed, close-wait, last-ack, listen,
+                           closing (Linux asks the kernel for just those)
+  -l, --listening          add listen to the states (alone: only listeners)
+      --established        add established to the states
+      --port LIST          local or remote port: 22,80,8000-8080
+      --sport LIST         local port
+      --dport LIST         remote port
+      --src LIST           local address or prefix: 10.0.0.0/8,::1 (an IPv4
+                           prefix also matches IPv4-mapped IPv6 addresses)
+      --dst LIST           remote address or prefix
+      --pid LIST           owning process ids (implies --processes on Linux)
+      --uid LIST           owning user ids
+  -4, --ipv4               only IPv4 connections (Linux skips the IPv6 dump)
+  -6, --ipv6               only IPv6 connections
+With --deltas, a connection that leaves the filtered view gets a closed record.
+
   -h, --help               this text
   -V, --version            the version
 
@@ -134,7 +152,7 @@ error; 3 a file could not be read or written; 4 live collection failed.
 std::optional<options> parse_options(int argc, char** argv, std::string& error) {
   enum : int {
     opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_state, opt_processes, opt_deltas,
-    opt_changes_only
+    opt_changes_only, opt_established, opt_port, opt_sport, opt_dport, opt_src, opt_dst, opt_pid, opt_uid
   };
   static const struct option long_options[] = {
       {"interval", required_argument, nullptr, 'i'}, {"count", required_argument, nullptr, 'c'},
@@ -146,16 +164,40 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       {"processes", no_argument, nullptr, opt_processes},
       {"deltas", no_argument, nullptr, opt_deltas},
       {"changes-only", no_argument, nullptr, opt_changes_only},
+      {"listening", no_argument, nullptr, 'l'},
+      {"established", no_argument, nullptr, opt_established},
+      {"port", required_argument, nullptr, opt_port},
+      {"sport", required_argument, nullptr, opt_sport},
+      {"dport", required_argument, nullptr, opt_dport},
+      {"src", required_argument, nullptr, opt_src},
+      {"dst", required_argument, nullptr, opt_dst},
+      {"pid", required_argument, nullptr, opt_pid},
+      {"uid", required_argument, nullptr, opt_uid},
+      {"ipv4", no_argument, nullptr, '4'},
+      {"ipv6", no_argument, nullptr, '6'},
       {"help", no_argument, nullptr, 'h'},
       {"version", no_argument, nullptr, 'V'},        {nullptr, 0, nullptr, 0}};
 
   options out;
-  bool count_given = false, once = false;
+  record_filter& filter = out.filter;
+  bool count_given = false, once = false, only_v4 = false, only_v6 = false;
+  std::uint32_t added_states = 0;  // --listening, --established
+  // Appends a parsed list to `to`, or sets `error` naming the bad item.
+  const auto add_list = [&error](auto& to, auto parsed, const std::string& option, const std::string& bad,
+                                 const char* expected) {
+    if (!parsed) {
+      error = option + ": '" + bad + "' is not " + expected;
+      return false;
+    }
+    using item_type = typename std::decay_t<decltype(to)>::value_type;
+    for (const auto& item : *parsed) to.push_back(static_cast<item_type>(item));
+    return true;
+  };
   optind = 1;
   opterr = 0;
   for (;;) {
     const int previous = optind;
-    const int c = getopt_long(argc, argv, ":i:c:f:o:s:hV", long_options, nullptr);
+    const int c = getopt_long(argc, argv, ":i:c:f:o:s:hVl46", long_options, nullptr);
     if (c == -1) break;
     const std::string value = optarg ? optarg : "";
     const std::string word = previous < argc ? argv[previous] : "";
@@ -209,13 +251,50 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       case opt_changes_only: out.deltas = out.changes_only = true; break;
       case opt_state: {
         std::string bad;
-        out.states = parse_states(value, bad);
-        if (!out.states) {
+        const auto states = parse_states(value, bad);
+        filter.states = filter.states.value_or(0) | states.value_or(0);
+        if (!states) {
           error = "--state: '" + bad +
                   "' is not a TCP state (established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, "
                   "closed, close-wait, last-ack, listen, closing)";
           return std::nullopt;
         }
+        break;
+      }
+      case 'l': added_states |= 1u << static_cast<unsigned>(tcp_state::listen); break;
+      case opt_established: added_states |= 1u << static_cast<unsigned>(tcp_state::established); break;
+      case '4': only_v4 = true; break;
+      case '6': only_v6 = true; break;
+      case opt_port:
+      case opt_sport:
+      case opt_dport: {
+        std::string bad;
+        auto& to = c == opt_port ? filter.ports : c == opt_sport ? filter.local_ports : filter.remote_ports;
+        const char* name = c == opt_port ? "--port" : c == opt_sport ? "--sport" : "--dport";
+        if (!add_list(to, parse_ports(value, bad), name, bad, "a port or port range (22, 8000-8080)")) {
+          return std::nullopt;
+        }
+        break;
+      }
+      case opt_src:
+      case opt_dst: {
+        std::string bad;
+        auto& to = c == opt_src ? filter.local_addresses : filter.remote_addresses;
+        if (!add_list(to, parse_prefixes(value, bad), c == opt_src ? "--src" : "--dst", bad,
+                      "an IPv4 or IPv6 address with an optional /prefix")) {
+          return std::nullopt;
+        }
+        break;
+      }
+      case opt_pid:
+      case opt_uid: {
+        std::string bad;
+        const bool pid = c == opt_pid;
+        const bool ok = pid ? add_list(filter.pids, parse_numbers(value, INT32_MAX, bad), "--pid", bad,
+                                       "a process id")
+                            : add_list(filter.uids, parse_numbers(value, UINT32_MAX, bad), "--uid", bad,
+                                       "a user id");
+        if (!ok) return std::nullopt;
         break;
       }
       case 'h': out.help = true; break;
@@ -236,6 +315,11 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
     return std::nullopt;
   }
   if (once) out.count = 1;
+  if (added_states != 0) filter.states = filter.states.value_or(0) | added_states;
+  if (only_v4 || only_v6) {
+    filter.ipv4 = only_v4;
+    filter.ipv6 = only_v6;
+  }
   if ((!out.netns.empty() || out.processes) && !out.replay_files.empty()) {
     error = std::string(out.processes ? "--processes" : "--netns") + " applies to live collection, not --replay";
     return std::nullopt;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "filters.hpp"
 #include "pass.hpp"
 
 namespace tcpstats::reader {
@@ -28,7 +29,7 @@ struct options {
   std::vector<std::string> replay_files;
   std::string capture_dir;            // empty = no capture
   std::string netns;                  // Linux: network namespace name or path; empty = ours
-  std::optional<std::uint32_t> states;  // --state: bit (1 << tcp_state) per state kept
+  record_filter filter;               // --state, --port, --src, ...
   bool processes = false;             // Linux: attribute sockets to pid, fd, command
   bool deltas = false;                // follow connections: deltas, rates, closed records
   bool changes_only = false;          // implies deltas: only new or changed connections
