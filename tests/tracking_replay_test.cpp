@@ -314,3 +314,26 @@ TEST_CASE("without --deltas no delta field, no closed record", "[reader][trackin
   }
   CHECK(batches[1].summary().elapsed_ns() == 1'000'000'000u);  // the summary's time base is always there
 }
+
+TEST_CASE("the table shows rates, gone connections and the tracker's counts", "[reader][tracking][table]") {
+  temp_dir dir;
+  const auto files = write_macos_sequence(dir.path);
+  std::vector<std::string> args{"/usr/bin/env", "COLUMNS=250", tool, "-f", "table", "--deltas", "--replay"};
+  args.insert(args.end(), files.begin(), files.end());
+  const auto result = run_process(args);
+  INFO(result.err);
+  REQUIRE(result.exit_status == 0);
+  std::vector<std::string> lines;
+  std::istringstream in(result.out);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  REQUIRE(lines.size() == 6 + 8 + 6);  // title, rows and summary per pass: 4, 6 (2 gone), 4 rows
+  CHECK(lines[0].find("TX/s") != std::string::npos);
+  const std::string& a = lines[7];  // pass 2, first row: A at 4000 B/s out, 1000 B/s in
+  CHECK(a.find("ESTAB") == 0);
+  CHECK(a.find("10.1.0.1:1001") != std::string::npos);
+  CHECK(a.find("32.0kbit/s") != std::string::npos);
+  CHECK(a.find("8.00kbit/s") != std::string::npos);
+  INFO(result.out);
+  CHECK(result.out.find("GONE   10.1.0.1:1002") != std::string::npos);
+  CHECK(lines[13] == "4 connections: 4 ESTAB; 2 new, 2 gone");
+}

@@ -11,7 +11,7 @@ seconds=${1:-60}
 rm -rf build-fuzz
 CXX=clang++-14 meson setup build-fuzz --buildtype=debugoptimized -Dwerror=true -Dfuzzing=enabled \
   -Dtests=enabled -Dbenchmarks=disabled -Db_sanitize=address,undefined -Db_lundef=false \
-  -Dcpp_args=-fno-sanitize-recover=all -Dcpp_link_args=-fno-sanitize-recover=all >/dev/null
+  "-Dcpp_args=-fno-sanitize-recover=all -fsanitize=fuzzer-no-link" -Dcpp_link_args=-fno-sanitize-recover=all >/dev/null
 ninja -C build-fuzz fuzz/fuzz_pcblist_n fuzz/fuzz_sock_diag fuzz/fuzz_meta_json fuzz/fuzz_replay \
   fuzz/fuzz_xnu_roundtrip fuzz/fuzz_record_decoder >/dev/null
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

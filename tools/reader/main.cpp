@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -22,6 +24,7 @@
 #include "meta_file.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "table_view.hpp"
 #include "tcpstats/linux/materialize.hpp"
 #include "tcpstats/xnu/tcpstat.hpp"
 
@@ -79,6 +82,30 @@ class filter_sink final : public reader::record_sink {
   reader::record_sink& next_;
   const reader::record_filter& filter_;
 };
+
+// --summary-only: every record is counted in the summary, none written.
+class counted_only_sink final : public reader::record_sink {
+ public:
+  explicit counted_only_sink(reader::record_sink& next) : next_(next) {}
+  void start(const reader::pass_info& info) override { next_.start(info); }
+  void add(const tcpstats::connection_record& record) override { next_.add_tracked(record, {}, false); }
+  void add_tracked(const tcpstats::connection_record& record, const reader::record_delta& delta, bool) override {
+    next_.add_tracked(record, delta, false);
+  }
+
+ private:
+  reader::record_sink& next_;
+};
+
+// The table's width: the terminal's, else $COLUMNS, else unlimited (0).
+std::size_t table_width(const reader::output_sink& sink) {
+  if (const std::size_t columns = sink.terminal_columns(); columns != 0) return columns;
+  const char* env = std::getenv("COLUMNS");
+  if (env == nullptr) return 0;
+  std::size_t columns = 0;
+  const auto [end, ec] = std::from_chars(env, env + std::strlen(env), columns);
+  return ec == std::errc{} && *end == '\0' ? columns : 0;
+}
 
 // Runs the records past the connection tracker (--deltas, --changes-only)
 // on their way to the writer or planner.
@@ -219,7 +246,15 @@ int main(int argc, char** argv) {
   if (opts.filter.states) live.linux_state_mask = linux_state_mask(*opts.filter.states);
   live.ipv4 = opts.filter.ipv4;
   live.ipv6 = opts.filter.ipv6;
-  reader::batch_writer writer(opts.format, opts.pretty);
+  const bool table_output = opts.format == reader::output_format::table;
+  reader::batch_writer writer(table_output ? reader::output_format::jsonl : opts.format, opts.pretty);
+  std::optional<reader::table_writer> table;
+  if (table_output) {
+    // A live run on a terminal redraws in place, like top; elsewhere passes append.
+    const bool redraw = sink.is_terminal() && !replay && opts.count != 1;
+    table.emplace(reader::table_options{opts.header, opts.summary_only, opts.deltas, table_width(sink), redraw});
+  }
+  reader::record_sink& output = table ? static_cast<reader::record_sink&>(*table) : writer;
   sink_target target(sink);
   reader::run_context run;
   run.interval_ms = static_cast<std::uint32_t>(opts.interval.count() / 1'000'000);
@@ -289,7 +324,9 @@ int main(int argc, char** argv) {
     std::optional<reader::binary_plan> plan;
     if (opts.format == reader::output_format::binary && !opts.pretty) {
       reader::binary_planner planner;
-      reader::record_sink& measured = tracked(planner, index + 1, reader::tracker_mode::measure, live_clock);
+      counted_only_sink counted_planner(planner);
+      reader::record_sink& planned = opts.summary_only ? counted_planner : static_cast<reader::record_sink&>(planner);
+      reader::record_sink& measured = tracked(planned, index + 1, reader::tracker_mode::measure, live_clock);
       filter_sink filtered_planner(measured, opts.filter);
       if (!reader::decode_raw_pass(*raw, source, decoded, front_of(filtered_planner), error)) {
         return fail(exit_malformed, where + ": " + error);
@@ -299,17 +336,28 @@ int main(int argc, char** argv) {
       note_clock();
       if (tracker) run.connections = tracker->counts();
     }
-    writer.prepare(run, previous_counters, target, plan ? &*plan : nullptr);
+    if (table) {
+      table->prepare(run, previous_counters, target);
+    } else {
+      writer.prepare(run, previous_counters, target, plan ? &*plan : nullptr);
+    }
     // The decoder validates the whole dump before the writer sees any of it:
     // a malformed dump writes nothing.
-    reader::record_sink& written = tracked(writer, index + 1, reader::tracker_mode::commit, live_clock);
+    counted_only_sink counted_output(output);
+    reader::record_sink& summarised = opts.summary_only && !table ? counted_output : output;
+    reader::record_sink& written = tracked(summarised, index + 1, reader::tracker_mode::commit, live_clock);
     filter_sink filtered_writer(written, opts.filter);
     if (!reader::decode_raw_pass(*raw, source, decoded, front_of(filtered_writer), error)) {
       return fail(exit_malformed, where + ": " + error);
     }
     if (tracking) tracking->finish();
     previous_clock = note_clock();
-    writer.set_pass_context(run.elapsed_ns, tracker ? tracker->counts() : std::nullopt);
+    const auto counts = tracker ? tracker->counts() : std::nullopt;
+    if (table) {
+      table->set_pass_context(run.elapsed_ns, counts);
+    } else {
+      writer.set_pass_context(run.elapsed_ns, counts);
+    }
 #if defined(__linux__)
     if (owners && owners->unattributed() != 0 && !said_unattributed) {
       said_unattributed = true;
@@ -318,7 +366,7 @@ int main(int argc, char** argv) {
                    "here): pid, fd and command are left out\n";
     }
 #endif
-    if (!writer.finish()) {
+    if (!(table ? table->finish() : writer.finish())) {
       if (target.status() == reader::output_sink::status::closed) return exit_ok;  // e.g. `| head` is done
       return fail(exit_io, sink.error());
     }

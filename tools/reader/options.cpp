@@ -88,6 +88,11 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
       --once               one pass (same as --count 1)
   -f, --format FORMAT      jsonl: one proto3 JSON BatchMessage per line (default)
                            binary: varint length + BatchMessage per batch
+                           table: a table for people, like ss, with a summary
+                           line; its width fits the terminal (or $COLUMNS)
+  -H, --no-header          table: no column titles
+      --summary-only       no records: just the summary (per-state counts,
+                           host counters; with table, one line per pass)
       --pretty             indented JSON (with --format jsonl)
   -o, --output PATH        write to PATH instead of standard output
   -s, --source SOURCE      auto (this platform), macos, freebsd or linux
@@ -152,7 +157,7 @@ error; 3 a file could not be read or written; 4 live collection failed.
 std::optional<options> parse_options(int argc, char** argv, std::string& error) {
   enum : int {
     opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_state, opt_processes, opt_deltas,
-    opt_changes_only, opt_established, opt_port, opt_sport, opt_dport, opt_src, opt_dst, opt_pid, opt_uid
+    opt_changes_only, opt_summary_only, opt_established, opt_port, opt_sport, opt_dport, opt_src, opt_dst, opt_pid, opt_uid
   };
   static const struct option long_options[] = {
       {"interval", required_argument, nullptr, 'i'}, {"count", required_argument, nullptr, 'c'},
@@ -165,6 +170,8 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       {"deltas", no_argument, nullptr, opt_deltas},
       {"changes-only", no_argument, nullptr, opt_changes_only},
       {"listening", no_argument, nullptr, 'l'},
+      {"no-header", no_argument, nullptr, 'H'},
+      {"summary-only", no_argument, nullptr, opt_summary_only},
       {"established", no_argument, nullptr, opt_established},
       {"port", required_argument, nullptr, opt_port},
       {"sport", required_argument, nullptr, opt_sport},
@@ -197,7 +204,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   opterr = 0;
   for (;;) {
     const int previous = optind;
-    const int c = getopt_long(argc, argv, ":i:c:f:o:s:hVl46", long_options, nullptr);
+    const int c = getopt_long(argc, argv, ":i:c:f:o:s:hVl46H", long_options, nullptr);
     if (c == -1) break;
     const std::string value = optarg ? optarg : "";
     const std::string word = previous < argc ? argv[previous] : "";
@@ -227,8 +234,10 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
           out.format = output_format::jsonl;
         } else if (value == "binary") {
           out.format = output_format::binary;
+        } else if (value == "table") {
+          out.format = output_format::table;
         } else {
-          error = "--format: '" + value + "' is not one of jsonl, binary";
+          error = "--format: '" + value + "' is not one of jsonl, binary, table";
           return std::nullopt;
         }
         break;
@@ -261,6 +270,8 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
         }
         break;
       }
+      case 'H': out.header = false; break;
+      case opt_summary_only: out.summary_only = true; break;
       case 'l': added_states |= 1u << static_cast<unsigned>(tcp_state::listen); break;
       case opt_established: added_states |= 1u << static_cast<unsigned>(tcp_state::established); break;
       case '4': only_v4 = true; break;

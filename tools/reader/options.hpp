@@ -16,7 +16,7 @@ namespace tcpstats::reader {
 inline constexpr std::string_view tool_version = "tcpstats-reader 0.1.0";
 inline constexpr std::uint32_t schema_version = 1;
 
-enum class output_format { jsonl, binary };
+enum class output_format { jsonl, binary, table };
 
 struct options {
   std::chrono::nanoseconds interval = std::chrono::seconds(1);
@@ -24,6 +24,8 @@ struct options {
   std::uint64_t count = 0;  // passes; 0 = until interrupted
   output_format format = output_format::jsonl;
   bool pretty = false;
+  bool header = true;                 // table: -H/--no-header turns it off
+  bool summary_only = false;          // no records, only metadata and summary
   std::string output;                 // empty = standard output
   std::optional<platform> source;     // empty = auto
   std::vector<std::string> replay_files;

@@ -1,6 +1,7 @@
 #include "output.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,6 +20,14 @@ output_sink::output_sink(const std::string& path) {
     return;
   }
   owned_ = true;
+}
+
+bool output_sink::is_terminal() const { return fd_ >= 0 && ::isatty(fd_) == 1; }
+
+std::size_t output_sink::terminal_columns() const {
+  winsize size{};
+  if (!is_terminal() || ::ioctl(fd_, TIOCGWINSZ, &size) != 0) return 0;
+  return size.ws_col;
 }
 
 output_sink::~output_sink() {

@@ -20,6 +20,9 @@ class output_sink {
 
   [[nodiscard]] bool is_open() const { return fd_ >= 0; }
   [[nodiscard]] const std::string& error() const { return error_; }
+  [[nodiscard]] bool is_terminal() const;
+  // The terminal's width in columns; 0 when not a terminal (or unknown).
+  [[nodiscard]] std::size_t terminal_columns() const;
 
   // Writes all of `bytes`, retrying short writes and EINTR, so a signal
   // never leaves half a batch. `closed` when the reader went away (EPIPE).
