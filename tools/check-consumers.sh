@@ -1,0 +1,90 @@
+#!/bin/sh
+# tcpstats as other projects use it, from outside the source tree: installs
+# the library alone (-Dtool=disabled: no protobuf, no simdjson) into a
+# temporary prefix, then builds tests/consumer/consumer.cpp three ways and
+# checks what each prints for a committed dump:
+#   pkg-config   a plain compiler command line with `pkg-config --cflags`
+#   cmake        find_package(tcpstats) with CMAKE_PREFIX_PATH
+#   subproject   a meson project with tcpstats in subprojects/
+# With a configured build directory as $1 (one that builds the tool), also
+# installs that into a staging directory and checks the tool, its man page
+# and the .proto are there.
+set -eu
+cd "$(dirname "$0")/.."
+root=$(pwd)
+full_build=${1:-}
+work=$root/build-consumers
+rm -rf "$work"
+mkdir -p "$work"
+prefix=$work/prefix
+dump=$root/tests/data/xnu/sample-macos15.pcblist_n
+expected=$root/tests/consumer/expected.txt
+failures=0
+
+step() { printf '%s\n' "== $*"; }
+check_output() {  # check_output NAME BINARY: runs it on the dump, compares
+  if "$2" "$dump" >"$work/$1.out" && diff -u "$expected" "$work/$1.out"; then
+    echo "consumer ($1): ok"
+  else
+    echo "consumer ($1): FAILED" >&2
+    failures=$((failures + 1))
+  fi
+}
+
+step "install the library alone into $prefix"
+meson setup "$work/library" --prefix="$prefix" -Dtool=disabled -Dtests=disabled -Dbenchmarks=disabled \
+  -Dfuzzing=disabled >"$work/library-setup.log"
+meson install -C "$work/library" >"$work/library-install.log"
+for f in include/tcpstats/tcpstats.hpp include/tcpstats/version.hpp share/pkgconfig/tcpstats.pc \
+    share/cmake/tcpstats/tcpstatsConfig.cmake share/cmake/tcpstats/tcpstatsConfigVersion.cmake \
+    share/tcpstats/tcp_stats.proto; do
+  [ -f "$prefix/$f" ] || { echo "not installed: $f" >&2; failures=$((failures + 1)); }
+done
+# The source tree's build files stay out of the installed headers.
+if [ -e "$prefix/include/tcpstats/meson.build" ] || [ -e "$prefix/include/tcpstats/version.hpp.in" ]; then
+  echo "build files installed with the headers" >&2
+  failures=$((failures + 1))
+fi
+
+step "pkg-config"
+cxx=${CXX:-c++}
+# shellcheck disable=SC2046  # pkg-config's flags are meant to split
+PKG_CONFIG_PATH="$prefix/share/pkgconfig" \
+  "$cxx" $(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --cflags tcpstats) -Wall -Wextra -Werror \
+  "$root/tests/consumer/consumer.cpp" -o "$work/consumer-pkgconfig"
+check_output pkgconfig "$work/consumer-pkgconfig"
+
+step "cmake find_package"
+cmake -S "$root/tests/consumer" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release \
+  >"$work/cmake-configure.log"
+cmake --build "$work/cmake" >"$work/cmake-build.log"
+check_output cmake "$work/cmake/consumer"
+
+step "meson subproject"
+mkdir -p "$work/subproject/subprojects"
+cp "$root/tests/consumer/meson.build" "$root/tests/consumer/consumer.cpp" "$work/subproject/"
+ln -s "$root" "$work/subproject/subprojects/tcpstats"
+# forcefallback: the subproject even where an installed tcpstats.pc exists.
+meson setup "$work/subproject/build" "$work/subproject" --wrap-mode=forcefallback >"$work/subproject-setup.log"
+ninja -C "$work/subproject/build" >"$work/subproject-build.log"
+check_output subproject "$work/subproject/build/consumer"
+# Tests, benchmarks, fuzzers and the tool stay out of a subproject build.
+targets=$(meson introspect "$work/subproject/build" --targets |
+  python3 -c 'import json, sys; print(" ".join(sorted(t["name"] for t in json.load(sys.stdin))))')
+if [ "$targets" != "consumer" ]; then
+  echo "the subproject build has targets besides the consumer: $targets" >&2
+  failures=$((failures + 1))
+fi
+
+if [ -n "$full_build" ]; then
+  step "install everything from $full_build"
+  meson install -C "$full_build" --no-rebuild --destdir "$work/full" >"$work/full-install.log"
+  for f in bin/tcpstats-reader share/man/man1/tcpstats-reader.1 share/tcpstats/tcp_stats.proto \
+      include/tcpstats/version.hpp; do
+    found=$(find "$work/full" -path "*/$f" | head -n 1)
+    [ -n "$found" ] || { echo "not installed: $f" >&2; failures=$((failures + 1)); }
+  done
+fi
+
+[ "$failures" -eq 0 ] && echo "consumers: all ok"
+[ "$failures" -eq 0 ]
