@@ -186,6 +186,8 @@ char* write_record_json(const connection_record& record, std::span<const data_so
   return p;
 }
 
+char* write_json_string(std::string_view text, char* out) noexcept { return put_json_string(out, text); }
+
 void append_record_json(const connection_record& record, std::span<const data_source> sources, std::string& out) {
   const std::size_t old = out.size();
   out.resize(old + max_record_json_size(sources.size()));

@@ -24,6 +24,11 @@ namespace tcpstats::reader {
 // max_record_json_size(sources.size()); returns the end.
 char* write_record_json(const connection_record& record, std::span<const data_source> sources, char* out) noexcept;
 
+// Writes `text` (valid UTF-8) as a JSON string, escaped as protobuf's
+// printer escapes, at `out`, which has room for 2 + 6 * text.size() bytes;
+// returns the end.
+char* write_json_string(std::string_view text, char* out) noexcept;
+
 // Appends the record's JSON object to `out`.
 void append_record_json(const connection_record& record, std::span<const data_source> sources, std::string& out);
 
