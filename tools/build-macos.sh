@@ -5,7 +5,8 @@
 #   build-macos/tcpstats-reader-x86_64-macos
 #   build-macos/tcpstats-reader-aarch64-macos
 # then checks with file(1) that each is a Mach-O executable of its
-# architecture.
+# architecture, and that the only shared library it loads is macOS's
+# libSystem (libc++ and simdjson are linked in).
 #
 # The tool's runtime needs no protobuf (its encoders write the wire format
 # and JSON directly; the tests prove them byte-identical to protobuf's), so
@@ -80,4 +81,24 @@ for target in $targets; do
       exit 1
       ;;
   esac
+  # Every shared library it loads (LC_LOAD_DYLIB and its weak, reexport and
+  # upward forms) must come with macOS itself: libSystem only.
+  dylibs=$(python3 - "$binary" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+ncmds = struct.unpack_from("<I", data, 16)[0]
+offset = 32  # the 64-bit Mach-O header
+for _ in range(ncmds):
+    cmd, size = struct.unpack_from("<II", data, offset)
+    if cmd in (0xC, 0x80000018, 0x8000001F, 0x80000023):
+        name = struct.unpack_from("<I", data, offset + 8)[0]
+        print(data[offset + name:offset + size].split(b"\0")[0].decode())
+    offset += size
+PY
+)
+  if [ "$dylibs" != "/usr/lib/libSystem.B.dylib" ]; then
+    echo "$binary loads more than libSystem:" $dylibs >&2
+    exit 1
+  fi
+  echo "$binary: loads $dylibs only"
 done

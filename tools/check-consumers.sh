@@ -84,6 +84,15 @@ if [ -n "$full_build" ]; then
     found=$(find "$work/full" -path "*/$f" | head -n 1)
     [ -n "$found" ] || { echo "not installed: $f" >&2; failures=$((failures + 1)); }
   done
+  # The installed tool runs and decodes the dump's nine connections.
+  tool=$(find "$work/full" -path "*/bin/tcpstats-reader" | head -n 1)
+  if [ -n "$tool" ] && "$tool" --once --replay "$dump" >"$work/tool.out" &&
+      [ "$(grep -o '"localPort"' "$work/tool.out" | wc -l)" -eq 9 ]; then
+    echo "installed tool: ok ($("$tool" --version))"
+  else
+    echo "installed tool: FAILED" >&2
+    failures=$((failures + 1))
+  fi
 fi
 
 [ "$failures" -eq 0 ] && echo "consumers: all ok"
