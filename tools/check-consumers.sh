@@ -2,7 +2,8 @@
 # tcpstats as other projects use it, from outside the source tree: installs
 # the library alone (-Dtool=disabled: no protobuf, no simdjson) into a
 # temporary prefix, then builds tests/consumer/consumer.cpp three ways and
-# checks what each prints for a committed dump:
+# checks what each prints for a committed dump (and that the README's
+# example compiles and runs):
 #   pkg-config   a plain compiler command line with `pkg-config --cflags`
 #   cmake        find_package(tcpstats) with CMAKE_PREFIX_PATH
 #   subproject   a meson project with tcpstats in subprojects/
@@ -53,6 +54,27 @@ PKG_CONFIG_PATH="$prefix/share/pkgconfig" \
   "$cxx" $(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --cflags tcpstats) -Wall -Wextra -Werror \
   "$root/tests/consumer/consumer.cpp" -o "$work/consumer-pkgconfig"
 check_output pkgconfig "$work/consumer-pkgconfig"
+
+step "the README's example, with pkg-config"
+python3 - "$root/README.md" "$work/readme_example.cpp" <<'PY'
+import sys
+text = open(sys.argv[1], encoding="utf-8").read()
+section = text.index("## Using the library")
+start = text.index("```cpp\n", section) + len("```cpp\n")
+open(sys.argv[2], "w", encoding="utf-8").write(text[start:text.index("```", start)])
+PY
+# shellcheck disable=SC2046
+"$cxx" $(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --cflags tcpstats) -Wall -Wextra -Werror \
+  "$work/readme_example.cpp" -o "$work/readme_example"
+# One line per connection, as many as the consumer counts.
+connections=$(sed -n 's/^connections: //p' "$expected")
+if "$work/readme_example" "$dump" >"$work/readme_example.out" &&
+    [ "$(wc -l <"$work/readme_example.out")" -eq "$connections" ]; then
+  echo "README example: ok"
+else
+  echo "README example: FAILED" >&2
+  failures=$((failures + 1))
+fi
 
 step "cmake find_package"
 cmake -S "$root/tests/consumer" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release \
