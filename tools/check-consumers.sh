@@ -24,7 +24,9 @@ failures=0
 
 step() { printf '%s\n' "== $*"; }
 check_output() {  # check_output NAME BINARY: runs it on the dump, compares
-  if "$2" "$dump" >"$work/$1.out" && diff -u "$expected" "$work/$1.out"; then
+  # The first line is the version from the installed version.hpp.
+  if "$2" "$dump" >"$work/$1.out" && [ "$(head -n 1 "$work/$1.out")" = "tcpstats $version" ] &&
+      tail -n +2 "$work/$1.out" | diff -u "$expected" -; then
     echo "consumer ($1): ok"
   else
     echo "consumer ($1): FAILED" >&2
@@ -36,6 +38,8 @@ step "install the library alone into $prefix"
 meson setup "$work/library" --prefix="$prefix" -Dtool=disabled -Dtests=disabled -Dbenchmarks=disabled \
   -Dfuzzing=disabled >"$work/library-setup.log"
 meson install -C "$work/library" >"$work/library-install.log"
+version=$(meson introspect "$work/library" --projectinfo |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
 for f in include/tcpstats/tcpstats.hpp include/tcpstats/version.hpp share/pkgconfig/tcpstats.pc \
     share/cmake/tcpstats/tcpstatsConfig.cmake share/cmake/tcpstats/tcpstatsConfigVersion.cmake \
     share/tcpstats/tcp_stats.proto; do
