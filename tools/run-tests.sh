@@ -5,8 +5,11 @@
 #   build-asan   clang-14, AddressSanitizer + UndefinedBehaviorSanitizer,
 #                      -fno-sanitize-recover=all (any UB report fails a test)
 # Both builds also compile every public header alone and with -fno-exceptions.
-# Then every fuzz target runs for 60 s (tools/run-fuzz.sh), and the macOS
-# units are cross-compiled with Zig (tools/check-macos-compile.sh).
+# Then every fuzz target runs for 60 s (tools/run-fuzz.sh), the library is
+# installed and used by a consumer through pkg-config, CMake and as a meson
+# subproject (tools/check-consumers.sh), the macOS units are cross-compiled
+# with Zig (tools/check-macos-compile.sh) and tcpstats-reader is linked for
+# x86_64-macos and aarch64-macos (tools/build-macos.sh).
 set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -54,8 +57,12 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 # Every fuzz target for 60 s under ASan and UBSan (tools/run-fuzz.sh).
 if tools/run-fuzz.sh 60; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
-# The macOS-only units, cross-compiled (no Mac here).
+# Installed and consumed from outside the tree; build-gcc's install too.
+if tools/check-consumers.sh build-gcc; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+# The macOS-only units, cross-compiled (no Mac here), and the macOS binaries.
 if tools/check-macos-compile.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+if tools/build-macos.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

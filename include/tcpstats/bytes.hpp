@@ -2,6 +2,12 @@
 // The only place where bytes become integers. Every load names its byte
 // order, copies through std::bit_cast (no alignment assumed, no aliasing of
 // the buffer as a struct) and fails cleanly on a short buffer.
+//
+// Contract: any buffer and any offset are valid input: a load that does not
+// fit returns empty and reads nothing. The byte order is in the name
+// (load_le, load_be); results are host-order integers. constexpr, no
+// allocation, no exceptions. detail::*_unchecked require bounds the caller
+// has already proven.
 
 #include <array>
 #include <bit>

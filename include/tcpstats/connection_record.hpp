@@ -3,6 +3,14 @@
 // pcblist_n, FreeBSD pcblist, Linux sock_diag) fills. A field a source does
 // not provide stays empty: absent, never a made-up zero. Units are in the
 // names; sequence numbers and counters are the kernel's raw values.
+//
+// Contract: a plain value that owns everything it holds (addresses and
+// short_name are copied in), so it stays valid after the walked buffer is
+// gone and can be reused for every connection of a walk. Addresses are in
+// network order (ip_address), ports and every other integer in host order.
+// Units are in the names (_us, _ms, _bytes_per_sec, _segments); windows,
+// buffer sizes and slow-start thresholds without one are bytes; counters
+// and sequence numbers are the kernel's raw, wrapping values.
 
 #include <algorithm>
 #include <array>

@@ -2,6 +2,12 @@
 // Error codes and the result type every parser in tcpstats returns.
 // No exceptions: a parser returns result<T>, holding either a value or an
 // error that says what went wrong and at which byte of the input.
+//
+// Contract: nothing in tcpstats throws, prints, allocates to report an error
+// or aborts: every fallible call returns result<T>. parse_error::offset is a
+// byte offset into the buffer the failing call was given (for the walkers:
+// the whole dump); `detail` is the kernel's errno for kernel_error, 0
+// otherwise. to_string() returns static text.
 
 #include <cstddef>
 #include <cstdint>

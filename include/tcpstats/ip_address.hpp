@@ -1,6 +1,10 @@
 #pragma once
 // An IPv4 or IPv6 address as the kernels export it (network byte order),
 // with the IPv6 zone, and its text form (RFC 5952 for IPv6).
+//
+// Contract: a value type. `bytes` are in network order, as the kernels
+// store addresses; scope_id is a host-order interface index. to_string()
+// accepts any value and returns a new string; it never fails.
 
 #include <array>
 #include <cstddef>

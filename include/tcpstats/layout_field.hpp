@@ -1,6 +1,10 @@
 #pragma once
 // A field's place inside a kernel export struct, as generated offset tables
 // describe it. Shared by every source whose layout changes across versions.
+//
+// Contract: offsets and sizes are in bytes from the record's start; the
+// tables that use `field` are checked at compile time (all_fields_fit) so a
+// view whose record is at least its layout's size never reads outside it.
 
 #include <cstddef>
 #include <cstdint>

@@ -2,6 +2,11 @@
 // The iterator the walkers' single-pass ranges share. A range is a cursor
 // that owns the current element; its iterators only point at it. The range
 // provides current(), advance() and is_done(), and befriends this template.
+//
+// Internal (tcpstats::detail): only the walkers' ranges use it; its shape may
+// change in any release. Contract for those ranges: each element is yielded
+// once; the reference an iterator gives is valid until the next increment;
+// after an error element the range ends.
 
 #include <cstddef>
 #include <iterator>

@@ -1,6 +1,10 @@
 #pragma once
 // TCP connection states, platform-neutral, and the conversion from the BSD
 // kernels' TCPS_* numbers (macOS and FreeBSD share them).
+//
+// Contract: tcp_state values are the BSD TCPS_* numbers and will not change.
+// to_string() returns static text ("INVALID" for a value outside the enum);
+// tcp_state_from_bsd() accepts any int32 and fails with invalid_state.
 
 #include <array>
 #include <cstdint>

@@ -1,5 +1,10 @@
 #pragma once
 // Umbrella header: everything tcpstats offers.
+//
+// It includes every public header except the generated <tcpstats/version.hpp>
+// (TCPSTATS_VERSION_MAJOR/MINOR/PATCH), which exists only in a build or
+// install tree: include it where the version matters. The source tree's
+// include/ can then be copied into a project as it is.
 
 #include "tcpstats/bytes.hpp"
 #include "tcpstats/connection_record.hpp"

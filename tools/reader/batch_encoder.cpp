@@ -1,9 +1,8 @@
 #include "batch_encoder.hpp"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <cstring>
 
+#include "batch_parts_encoder.hpp"
 #include "json_emitter.hpp"
 #include "wire_encoder.hpp"
 
@@ -74,21 +73,18 @@ void batch_writer::start(const pass_info& info) {
   tally_ = {};
   records_ = 0;
   buffer_.clear();
-  collected_.clear();
-  collected_deltas_.clear();
-  if (pretty_) return;
-  fill_metadata(info, run_, metadata_);
   scratch_.clear();
   if (format_ == output_format::jsonl) {
     buffer_.append("{\"metadata\":");
-    (void)google::protobuf::util::MessageToJsonString(metadata_, &scratch_);
+    append_metadata_json(info, run_, scratch_);
     buffer_.append(scratch_);
   } else {
-    metadata_.AppendToString(&scratch_);
+    append_metadata_wire(info, run_, scratch_);
     if (plan_) {
       // The frame's length first: metadata, records, summary fields.
-      fill_summary(info, plan_->tally, run_, previous_, summary_);
-      const std::size_t summary_size = summary_.ByteSizeLong();
+      std::string summary;
+      append_summary_wire({info, plan_->tally, run_, previous_}, summary);
+      const std::size_t summary_size = summary.size();
       const std::size_t body = 1 + varint_size(scratch_.size()) + scratch_.size() + plan_->record_bytes + 1 +
                                varint_size(summary_size) + summary_size;
       char* p = buffer_.reserve(10);
@@ -110,13 +106,7 @@ void batch_writer::add_tracked(const connection_record& record, const record_del
 
 void batch_writer::write_record(const connection_record& record, const record_delta* delta) {
   const auto& sources = info_->record_sources;
-  if (pretty_) {
-    collected_.push_back(record);
-    if (delta) {
-      collected_deltas_.resize(collected_.size() - 1);
-      collected_deltas_.push_back(*delta);
-    }
-  } else if (format_ == output_format::jsonl) {
+  if (format_ == output_format::jsonl) {
     const std::string_view separator = records_ == 0 ? ",\"records\":[" : ",";
     char* at = buffer_.reserve(max_record_json_size(sources.size()) + separator.size());
     std::memcpy(at, separator.data(), separator.size());
@@ -140,34 +130,29 @@ void batch_writer::write_record(const connection_record& record, const record_de
 }
 
 void batch_writer::flush_if_large() {
-  if (buffer_.size() < chunk_bytes) return;
+  // --pretty indents the line once it is whole.
+  if (pretty_ || buffer_.size() < chunk_bytes) return;
   if (target_ok_) target_ok_ = target_->write(buffer_.view());
   buffer_.clear();
 }
 
 bool batch_writer::finish() {
-  if (pretty_) {
-    pass whole;
-    static_cast<pass_info&>(whole) = *info_;
-    whole.records = std::move(collected_);
-    build_batch(whole, run_, previous_, batch_, collected_deltas_);
-    google::protobuf::util::JsonPrintOptions print;
-    print.add_whitespace = true;
-    scratch_.clear();
-    (void)google::protobuf::util::MessageToJsonString(batch_, &scratch_, print);
-    if (scratch_.empty() || scratch_.back() != '\n') scratch_ += '\n';
-    return target_->write(scratch_);
-  }
-  fill_summary(*info_, tally_, run_, previous_, summary_);
   scratch_.clear();
+  const summary_inputs summary{*info_, tally_, run_, previous_};
   if (format_ == output_format::jsonl) {
     if (records_ != 0) buffer_.append("]");
     buffer_.append(",\"summary\":");
-    (void)google::protobuf::util::MessageToJsonString(summary_, &scratch_);
+    append_summary_json(summary, scratch_);
     buffer_.append(scratch_);
-    buffer_.append("}\n");
+    buffer_.append("}");
+    if (pretty_) {
+      const std::string indented = indent_json(buffer_.view());
+      buffer_.clear();
+      return target_->write(indented);
+    }
+    buffer_.append("\n");
   } else {
-    summary_.AppendToString(&scratch_);
+    append_summary_wire(summary, scratch_);
     append_field(buffer_, 3, scratch_);
     if (!plan_) {
       char prefix[10];

@@ -1,18 +1,19 @@
 #pragma once
 // One pass to one output batch, streamed: a JSON Lines line (written out in
 // chunks as the records come) or a length-delimited binary frame (written
-// whole, since its length comes first). Metadata and summary, small and once
-// per batch, go through protobuf; records through the direct encoders.
+// whole, since its length comes first), written by the direct encoders
+// (batch_parts_encoder for metadata and summary, wire_encoder and
+// json_emitter for records) without protobuf. --pretty builds the JSON line
+// whole and then indents it.
 
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "byte_buffer.hpp"
 #include "options.hpp"
 #include "pass.hpp"
-#include "proto_convert.hpp"
+#include "batch_fields.hpp"
 
 namespace tcpstats::reader {
 
@@ -85,11 +86,6 @@ class batch_writer final : public record_sink {
   state_tally tally_;
   std::size_t records_ = 0;
   byte_buffer buffer_;
-  std::vector<connection_record> collected_;  // --pretty only
-  std::vector<record_delta> collected_deltas_;  // --pretty only, with the tracker
-  tcpstats_reader::CollectionMetadata metadata_;
-  tcpstats_reader::SystemSummary summary_;
-  tcpstats_reader::BatchMessage batch_;  // --pretty only
   std::string scratch_;
 };
 

@@ -1,5 +1,6 @@
 #include "json_emitter.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -182,6 +183,8 @@ class json_visitor {
 }  // namespace
 
 char* put_json_double(char* out, double value) noexcept {
+  if (std::isnan(value)) return put(out, "\"NaN\"");
+  if (std::isinf(value)) return put(out, value > 0 ? "\"Infinity\"" : "\"-Infinity\"");
   // protobuf's SimpleDtoa: DBL_DIG digits when they read back exactly, else 17.
   char text[32];
   int n = std::snprintf(text, sizeof text, "%.15g", value);
@@ -199,6 +202,8 @@ char* write_record_json(const connection_record& record, std::span<const data_so
   *p++ = '}';
   return p;
 }
+
+char* write_json_string(std::string_view text, char* out) noexcept { return put_json_string(out, text); }
 
 void append_record_json(const connection_record& record, std::span<const data_source> sources, std::string& out,
                         const record_delta* delta) {

@@ -27,12 +27,18 @@ namespace tcpstats::reader {
 char* write_record_json(const connection_record& record, std::span<const data_source> sources, char* out,
                         const record_delta* delta = nullptr) noexcept;
 
+// Writes `text` (valid UTF-8) as a JSON string, escaped as protobuf's
+// printer escapes, at `out`, which has room for 2 + 6 * text.size() bytes;
+// returns the end.
+char* write_json_string(std::string_view text, char* out) noexcept;
+
 // Appends the record's JSON object to `out`.
 void append_record_json(const connection_record& record, std::span<const data_source> sources, std::string& out,
                         const record_delta* delta = nullptr);
 
-// A finite double as protobuf's JSON printer writes it: the shortest of
-// %.15g and %.17g that reads back exactly. At most 24 bytes; returns the end.
+// A double as protobuf's JSON printer writes it: the shortest of %.15g and
+// %.17g that reads back exactly; NaN and the infinities as quoted strings.
+// At most 24 bytes; returns the end.
 char* put_json_double(char* out, double value) noexcept;
 
 }  // namespace tcpstats::reader

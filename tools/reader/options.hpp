@@ -10,10 +10,12 @@
 
 #include "filters.hpp"
 #include "pass.hpp"
+#include "tcpstats/version.hpp"
 
 namespace tcpstats::reader {
 
-inline constexpr std::string_view tool_version = "tcpstats-reader 0.1.0";
+// From meson's project(version:), through the generated version header.
+inline constexpr std::string_view tool_version = "tcpstats-reader " TCPSTATS_VERSION_STRING;
 inline constexpr std::uint32_t schema_version = 1;
 
 enum class output_format { jsonl, binary, table };

@@ -1,6 +1,12 @@
 #pragma once
 // A whole NETLINK_SOCK_DIAG dump: one or more multi-part replies (say IPv4
 // then IPv6), each ended by NLMSG_DONE, as recvmsg() delivered them.
+//
+// Contract: `bytes` is any buffer (the concatenated recvmsg() payloads of
+// a dump, or a file `ss -D` wrote); integers in it are read as little-endian
+// (x86_64 and arm64 hosts). The views passed to visit point into `bytes` and
+// are valid while it is. Errors carry the offending message's offset. No
+// allocation, no exceptions.
 
 #include <cstddef>
 #include <cstdint>

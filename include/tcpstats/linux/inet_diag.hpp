@@ -2,6 +2,13 @@
 // struct inet_diag_msg (<linux/inet_diag.h>) and its attributes: a view of
 // one SOCK_DIAG_BY_FAMILY message's payload, and an aligned walk over the
 // rtattr list after it, every attribute length checked.
+//
+// Contract: views point into the walked buffer and are valid while it is.
+// parse() needs a payload of at least 72 bytes (record_too_short otherwise);
+// accessors then never read outside it. Ports are converted to host order,
+// addresses stay in network order, every other field is the kernel's
+// host-order (little-endian) value. Attribute errors are bad_attribute at
+// the attribute's offset in the walked buffer.
 
 #include <array>
 #include <cstddef>

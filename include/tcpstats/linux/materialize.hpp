@@ -3,6 +3,13 @@
 // its inet_diag_msg and attributes (tcp_info, congestion control, socket
 // memory, ...). Absent stays absent: a field past the kernel's tcp_info
 // length, or an attribute it did not send, is left empty.
+//
+// Contract: the input is a view from walk_dump() or inet_diag_msg_view::parse()
+// over a buffer that is still alive; the record it fills owns its values and
+// outlives that buffer. Units are those in connection_record's names,
+// which follow tcp_info's (µs, ms, bytes per second, segments); a field the
+// kernel did not send stays empty. The only error is
+// bad_attribute, at the malformed attribute's offset.
 
 #include <cstdint>
 #include <string_view>

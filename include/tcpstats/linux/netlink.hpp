@@ -5,6 +5,11 @@
 // the header fits, that nlmsg_len covers the header, and that the message
 // fits what remains, in that order. Integers are host order; dumps are
 // taken as little-endian (x86_64, arm64).
+//
+// Contract: any bytes are valid input. The range yields result<message>:
+// each message, or one error (truncated_record, zero_length,
+// record_too_short at the message's offset) after which it ends. A
+// message's payload points into the walked buffer and is valid while it is.
 
 #include <cstddef>
 #include <climits>

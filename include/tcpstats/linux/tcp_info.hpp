@@ -4,6 +4,12 @@
 // in 6.18): a field past the received length is absent; bytes past the
 // fields known here are ignored. Offsets are the x86_64/arm64 layout; a
 // Linux-only test checks them against the system's <linux/tcp.h>.
+//
+// Contract: a tcp_info_view accepts bytes of any length and points into
+// them (valid while they are); fields are little-endian and read only when
+// they lie inside the bytes, so an accessor is empty for a field a shorter
+// (older) tcp_info lacks. Units are the kernel's: µs for RTTs and times,
+// bytes or segments as each field's name in <linux/tcp.h> says.
 
 #include <cstddef>
 #include <cstdint>

@@ -2,6 +2,12 @@
 // Fills the platform-neutral connection_record from one pcblist_n group,
 // with the units and absences described in ../shared/reference (and the
 // .proto): nothing the kernel did not provide is set.
+//
+// Contract: `group` comes from a walk of a buffer that is still alive; the
+// record it fills owns its values and outlives that buffer. Nothing fails:
+// a field the kernel did not write (older layout, missing record) stays
+// empty. Units and byte order are those of connection_record (RTTs in µs,
+// ports host order, addresses network order).
 
 #include <optional>
 

@@ -14,6 +14,15 @@
 //     use(group->inpcb(), group->tcpcb());
 //   }
 //   auto trailer = groups.trailer();      // compare xig_gen with the header's
+//
+// Contract: any bytes are valid input; they are read as little-endian, as
+// every Mac (x86, arm64) writes them. The buffer must outlive
+// the pcblist_n, its group_range and every view taken from them: views are
+// offsets into it, never copies. Errors: parse() reports a bad header
+// (truncated_header, bad_header_length, trailing_garbage); the range yields
+// each group once, or one error (truncated_record, record_too_short,
+// duplicate_record, record_outside_group, missing_trailer,
+// trailing_garbage at the offending byte) and then ends.
 
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,10 @@
 #pragma once
 // The machinery shared by the macOS record views: picking a layout
 // generation from a record's own length, and reading fields through it.
+//
+// Internal (tcpstats::xnu::detail): the machinery may change in any release;
+// use the views in records.hpp. A record_view points into the walked buffer
+// and is valid while it is.
 
 #include <array>
 #include <cstddef>

@@ -4,6 +4,13 @@
 // sys/socketvar.h) and return the kernel's raw values: host order, except
 // ports and addresses, which stay in network order unless the accessor says
 // it converts. Fields that older kernels lack return std::optional.
+//
+// Contract: the views point into the walked buffer and are valid while it is;
+// the walker has checked each record's length against its layout, so no
+// accessor reads outside it. Values are the kernel's raw ones (little-endian
+// in the buffer, host order when returned) in the kernel's units (t_srtt in
+// ms x 32, and so on; units.hpp converts), except ports and addresses, which
+// stay in network order unless the accessor says it converts.
 
 #include <array>
 #include <cstddef>

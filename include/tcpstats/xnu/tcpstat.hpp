@@ -4,6 +4,11 @@
 // releases. The first 33 members have kept their order since 4.4BSD; only
 // those are decoded here. macOS returns an all-zero struct to non-root
 // callers: is_readable() tells that apart from real (never all-zero) data.
+//
+// Contract: decode_tcpstat() accepts bytes of any length, read as
+// little-endian u_int32_t; fewer than tcpstat_min_size bytes is
+// record_too_short at offset 0. The counters are copied out (nothing points
+// into the bytes) and wrap at 32 bits.
 
 #include <cstddef>
 #include <cstdint>

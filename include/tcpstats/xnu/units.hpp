@@ -2,6 +2,12 @@
 // XNU's units and encodings turned into plain ones: RTTs in microseconds,
 // addresses by inp_vflag with the KAME scope id pulled out, traffic totals
 // by Darwin version, and the tcp_now clock.
+//
+// Contract: pure constexpr functions, no allocation. Inputs are the kernel's
+// raw values as the views return them; outputs carry their unit in the name
+// (µs, ms). An RTT the kernel has not measured yet (t_srtt 0), or a value
+// too large to be a time, comes back empty.
+// parse_darwin_release() accepts any text and fails with invalid_release.
 
 #include <array>
 #include <charconv>
