@@ -61,10 +61,9 @@ for target in $targets; do
     "$zig" c++ -target "$target" $flags -Wall -Wextra -Wpedantic -Werror -Iinclude -I"$out/include" \
       -isystem "$simdjson" -c "tools/reader/$unit.cpp" -o "$objects/$unit.o"
   done
-  if [ ! -f "$objects/simdjson.o" ] || [ "$simdjson/simdjson.cpp" -nt "$objects/simdjson.o" ]; then
-    # shellcheck disable=SC2086
-    "$zig" c++ -target "$target" $flags -c "$simdjson/simdjson.cpp" -o "$objects/simdjson.o"
-  fi
+  # Zig's cache (ZIG_GLOBAL_CACHE_DIR) makes a rebuild of an unchanged unit free.
+  # shellcheck disable=SC2086
+  "$zig" c++ -target "$target" $flags -c "$simdjson/simdjson.cpp" -o "$objects/simdjson.o"
   binary=$out/tcpstats-reader-$target
   "$zig" c++ -target "$target" -o "$binary" "$objects"/*.o
 
@@ -97,7 +96,7 @@ for _ in range(ncmds):
 PY
 )
   if [ "$dylibs" != "/usr/lib/libSystem.B.dylib" ]; then
-    echo "$binary loads more than libSystem:" $dylibs >&2
+    echo "$binary loads more than libSystem: $dylibs" >&2
     exit 1
   fi
   echo "$binary: loads $dylibs only"
