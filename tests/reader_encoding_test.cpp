@@ -19,6 +19,7 @@
 #include "batch_parts_encoder.hpp"
 #include "json_emitter.hpp"
 #include "proto_convert.hpp"
+#include "proto_json.hpp"
 #include "wire_decoder.hpp"
 #include "wire_encoder.hpp"
 
@@ -610,4 +611,96 @@ TEST_CASE("indent_json lays out any compact JSON", "[reader][encoding]") {
   CHECK(reader::indent_json(R"({})") == "{}\n");
   CHECK(reader::indent_json(R"({"a":[1,{}],"b":"x,{\"y\":[]}\\"})") ==
         "{\n \"a\": [\n  1,\n  {}\n ],\n \"b\": \"x,{\\\"y\\\":[]}\\\\\"\n}\n");
+}
+
+namespace {
+
+// A random batch built through protobuf's own objects (the reference).
+pb::BatchMessage random_batch(std::mt19937_64& rng, int round) {
+  reader::pass p;
+  static_cast<reader::pass_info&>(p) = random_pass_info(rng);
+  p.counters = random_counters(rng, 64);
+  const auto previous = random_counters(rng, 64);
+  std::vector<reader::record_delta> deltas;
+  for (std::size_t i = 0, n = round % 7 == 0 ? 0 : rng() % 20; i < n; ++i) {
+    p.records.push_back(rng() % 10 == 0 ? tcpstats::connection_record{} : random_record(rng));
+    deltas.push_back(rng() % 2 ? random_delta(rng) : reader::record_delta{});
+  }
+  p.record_sources = random_sources(rng);
+  reader::run_context run{static_cast<std::uint64_t>(round + 1), 1000, std::nullopt, std::nullopt};
+  if (rng() % 2) run.elapsed_ns = rng() % 5'000'000'000;
+  pb::BatchMessage batch;
+  reader::build_batch(p, run, previous, batch, deltas);
+  return batch;
+}
+
+}  // namespace
+
+TEST_CASE("schema-driven conversion matches protobuf both ways, in both name styles", "[reader][encoding]") {
+  std::mt19937_64 rng(23);
+  google::protobuf::util::JsonPrintOptions proto_names;
+  proto_names.preserve_proto_field_names = true;
+  simdjson::ondemand::parser parser;
+  for (int round = 0; round < 300; ++round) {
+    const pb::BatchMessage batch = random_batch(rng, round);
+    const std::string wire = batch.SerializeAsString();
+    for (const auto names : {reader::json_names::camel, reader::json_names::proto}) {
+      std::string expected;
+      REQUIRE(google::protobuf::util::MessageToJsonString(
+                  batch, &expected, names == reader::json_names::proto ? proto_names
+                                                                       : google::protobuf::util::JsonPrintOptions{})
+                  .ok());
+      std::string json, error;
+      REQUIRE(reader::wire_to_json(wire, reader::schema::BatchMessage_type, names, json, error));
+      CHECK(json == expected);
+      // And back: the same bytes protobuf serializes.
+      const simdjson::padded_string padded(json);
+      simdjson::ondemand::document doc = parser.iterate(padded);
+      simdjson::ondemand::value value;
+      REQUIRE(doc.get_value().get(value) == simdjson::SUCCESS);
+      std::string again;
+      INFO(error);
+      REQUIRE(reader::json_to_wire(value, reader::schema::BatchMessage_type, again, error));
+      CHECK(again == wire);
+    }
+  }
+}
+
+TEST_CASE("schema-driven conversion rejects what protobuf rejects, naming it", "[reader][encoding]") {
+  simdjson::ondemand::parser parser;
+  const auto from_json = [&parser](std::string_view text, std::string& error) {
+    const simdjson::padded_string padded(text);
+    simdjson::ondemand::document doc = parser.iterate(padded);
+    simdjson::ondemand::value value;
+    if (doc.get_value().get(value) != simdjson::SUCCESS) return false;
+    std::string out;
+    return reader::json_to_wire(value, reader::schema::BatchMessage_type, out, error);
+  };
+  std::string error;
+  CHECK_FALSE(from_json(R"({"metadata":{"hostName":"x"}})", error));
+  CHECK(error == "CollectionMetadata: unknown field \"hostName\"");
+  CHECK_FALSE(from_json(R"({"records":[{"localPort":4294967296}]})", error));
+  CHECK(error == "localPort: out of range");
+  CHECK_FALSE(from_json(R"({"records":[{"state":"TCP_STATE_OPEN"}]})", error));
+  CHECK(error == "state: unknown value \"TCP_STATE_OPEN\"");
+  CHECK_FALSE(from_json(R"({"records":[{"localAddr":"***"}]})", error));
+  CHECK(error == "localAddr: not base64");
+  CHECK_FALSE(from_json(R"({"summary":{"totalSockets":1,"total_sockets":2}})", error));
+  CHECK(error == "SystemSummary: field \"total_sockets\" given twice");
+  CHECK(from_json(R"({"metadata":{"host_name_x":null}})", error) == false);
+  CHECK(from_json(R"({"metadata":{"hostname":null},"summary":{"total_sockets":"3"}})", error));
+
+  std::string json;
+  CHECK_FALSE(reader::wire_to_json(std::string_view("\x12\x05\x18\x01", 4), reader::schema::BatchMessage_type,
+                                   reader::json_names::camel, json, error));
+  CHECK(error == "byte 0: length runs past the end (BatchMessage field 2)");
+  CHECK_FALSE(reader::wire_to_json(std::string_view("\x12\x02\x98\x06", 4), reader::schema::BatchMessage_type,
+                                   reader::json_names::camel, json, error));
+  CHECK(error == "byte 2: field number not in the schema (TcpSocketRecord field 99)");
+  CHECK_FALSE(reader::wire_to_json(std::string_view("\x0a\x02\x12\x01", 4), reader::schema::BatchMessage_type,
+                                   reader::json_names::camel, json, error));
+  CHECK(error == "byte 2: length runs past the end (CollectionMetadata field 2)");
+  CHECK_FALSE(reader::wire_to_json(std::string_view("\x0a\x03\x12\x01\xff", 5), reader::schema::BatchMessage_type,
+                                   reader::json_names::camel, json, error));
+  CHECK(error == "byte 2: string is not UTF-8 (field hostname)");
 }

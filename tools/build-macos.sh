@@ -51,7 +51,7 @@ sed -e "s/@VERSION@/$version/" -e "s/@VERSION_MAJOR@/$major/" -e "s/@VERSION_MIN
   -e "s/@VERSION_PATCH@/${rest#*.}/" include/tcpstats/version.hpp.in >"$out/include/tcpstats/version.hpp"
 
 units="main options meta_file decode capture output live byte_blob linux_snmp macos_live
-wire_encoder json_emitter batch_parts_encoder batch_encoder"
+wire_encoder json_emitter batch_parts_encoder batch_encoder filters wire_decoder connection_tracker table_view"
 flags="-std=c++20 -O2 -DNDEBUG"
 for target in $targets; do
   objects=$out/obj-$target

@@ -75,7 +75,13 @@ def generate():
            "",
            "struct message_type {",
            "  std::string_view name;",
-           "  std::span<const field> fields;",
+           "  std::span<const field> fields;    // in declaration order, which is number order",
+           "  std::span<const std::int16_t> by_number;  // field number -> index in fields, -1 if none",
+           "",
+           "  [[nodiscard]] constexpr const field* find(std::uint64_t number) const {",
+           "    if (number >= by_number.size() || by_number[number] < 0) return nullptr;",
+           "    return &fields[static_cast<std::size_t>(by_number[number])];",
+           "  }",
            "};",
            ""]
     for name, values in enums.items():
@@ -100,7 +106,17 @@ def generate():
             out.append(f'    {{{number}, "{camel(fname)}", "{fname}", kind::{k}, {repeated}, {presence}, '
                        f"{values}, {msg}}},")
         out.append("};")
-        out.append(f'inline constexpr message_type {name}_type{{"{name}", {name}_fields}};')
+        numbers = [number for _, _, _, number in messages[name]]
+        # protobuf's JSON printer follows declaration order, its serializer number order.
+        assert numbers == sorted(numbers), f"{name}: fields are not declared in number order"
+        index = [-1] * (max(numbers) + 1)
+        for i, number in enumerate(numbers):
+            index[number] = i
+        out.append(f"inline constexpr std::int16_t {name}_by_number[] = {{")
+        for start in range(0, len(index), 16):
+            out.append("    " + ", ".join(str(v) for v in index[start:start + 16]) + ",")
+        out.append("};")
+        out.append(f'inline constexpr message_type {name}_type{{"{name}", {name}_fields, {name}_by_number}};')
         out.append("")
     out.append("}  // namespace tcpstats::reader::schema")
     return "\n".join(out) + "\n"

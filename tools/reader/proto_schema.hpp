@@ -31,7 +31,13 @@ struct field {
 
 struct message_type {
   std::string_view name;
-  std::span<const field> fields;
+  std::span<const field> fields;    // in declaration order, which is number order
+  std::span<const std::int16_t> by_number;  // field number -> index in fields, -1 if none
+
+  [[nodiscard]] constexpr const field* find(std::uint64_t number) const {
+    if (number >= by_number.size() || by_number[number] < 0) return nullptr;
+    return &fields[static_cast<std::size_t>(by_number[number])];
+  }
 };
 
 inline constexpr enum_value TcpState_values[] = {
@@ -94,7 +100,10 @@ inline constexpr field CollectionMetadata_fields[] = {
     {14, "sourceFile", "source_file", kind::string, false, false, {}, nullptr},
     {15, "pcblistGenerationChanged", "pcblist_generation_changed", kind::boolean, false, true, {}, nullptr},
 };
-inline constexpr message_type CollectionMetadata_type{"CollectionMetadata", CollectionMetadata_fields};
+inline constexpr std::int16_t CollectionMetadata_by_number[] = {
+    -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+};
+inline constexpr message_type CollectionMetadata_type{"CollectionMetadata", CollectionMetadata_fields, CollectionMetadata_by_number};
 
 inline constexpr field TcpSocketRecord_fields[] = {
     {1, "localAddr", "local_addr", kind::bytes, false, false, {}, nullptr},
@@ -271,13 +280,30 @@ inline constexpr field TcpSocketRecord_fields[] = {
     {186, "retransmittedBytesPerSec", "retransmitted_bytes_per_sec", kind::float64, false, true, {}, nullptr},
     {187, "closed", "closed", kind::boolean, false, true, {}, nullptr},
 };
-inline constexpr message_type TcpSocketRecord_type{"TcpSocketRecord", TcpSocketRecord_fields};
+inline constexpr std::int16_t TcpSocketRecord_by_number[] = {
+    -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+    31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46,
+    47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62,
+    63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78,
+    79, 80, 81, 82, 83, 84, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96,
+    97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112,
+    113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128,
+    129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144,
+    145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160,
+    161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172,
+};
+inline constexpr message_type TcpSocketRecord_type{"TcpSocketRecord", TcpSocketRecord_fields, TcpSocketRecord_by_number};
 
 inline constexpr field StateBucket_fields[] = {
     {1, "state", "state", kind::enumeration, false, false, TcpState_values, nullptr},
     {2, "count", "count", kind::uint32, false, false, {}, nullptr},
 };
-inline constexpr message_type StateBucket_type{"StateBucket", StateBucket_fields};
+inline constexpr std::int16_t StateBucket_by_number[] = {
+    -1, 0, 1,
+};
+inline constexpr message_type StateBucket_type{"StateBucket", StateBucket_fields, StateBucket_by_number};
 
 inline constexpr field SystemSummary_fields[] = {
     {1, "timestampNs", "timestamp_ns", kind::uint64, false, false, {}, nullptr},
@@ -315,13 +341,21 @@ inline constexpr field SystemSummary_fields[] = {
     {33, "connectionsClosed", "connections_closed", kind::uint32, false, true, {}, nullptr},
     {34, "connectionsUnchanged", "connections_unchanged", kind::uint32, false, true, {}, nullptr},
 };
-inline constexpr message_type SystemSummary_type{"SystemSummary", SystemSummary_fields};
+inline constexpr std::int16_t SystemSummary_by_number[] = {
+    -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+    31, 32, 33,
+};
+inline constexpr message_type SystemSummary_type{"SystemSummary", SystemSummary_fields, SystemSummary_by_number};
 
 inline constexpr field BatchMessage_fields[] = {
     {1, "metadata", "metadata", kind::message, false, true, {}, &CollectionMetadata_type},
     {2, "records", "records", kind::message, true, true, {}, &TcpSocketRecord_type},
     {3, "summary", "summary", kind::message, false, true, {}, &SystemSummary_type},
 };
-inline constexpr message_type BatchMessage_type{"BatchMessage", BatchMessage_fields};
+inline constexpr std::int16_t BatchMessage_by_number[] = {
+    -1, 0, 1, 2,
+};
+inline constexpr message_type BatchMessage_type{"BatchMessage", BatchMessage_fields, BatchMessage_by_number};
 
 }  // namespace tcpstats::reader::schema
