@@ -13,7 +13,9 @@
 #include <optional>
 #include <string>
 
+#include "archive.hpp"
 #include "batch_encoder.hpp"
+#include "batch_parts_encoder.hpp"
 #include "capture.hpp"
 #include "connection_tracker.hpp"
 #include "decode.hpp"
@@ -25,6 +27,8 @@
 #include "options.hpp"
 #include "output.hpp"
 #include "table_view.hpp"
+#include "wire_decoder.hpp"
+#include "wire_encoder.hpp"
 #include "tcpstats/linux/materialize.hpp"
 #include "tcpstats/xnu/tcpstat.hpp"
 
@@ -81,6 +85,30 @@ class filter_sink final : public reader::record_sink {
  private:
   reader::record_sink& next_;
   const reader::record_filter& filter_;
+};
+
+// --json-names proto: takes the writer's whole binary frame and writes it as
+// JSON with the .proto's names.
+class proto_names_target final : public reader::chunk_target {
+ public:
+  proto_names_target(reader::chunk_target& next, bool pretty) : next_(next), pretty_(pretty) {}
+  bool write(std::string_view frame) override {
+    std::size_t at = 0;  // past the varint length
+    while (at < frame.size() && (static_cast<unsigned char>(frame[at]) & 0x80) != 0) ++at;
+    json_.clear();
+    std::string error;
+    if (!reader::wire_to_json(frame.substr(at + 1), reader::schema::BatchMessage_type, reader::json_names::proto,
+                              json_, error)) {
+      std::cerr << "tcpstats-reader: internal error: " << error << "\n";
+      return false;
+    }
+    return next_.write(pretty_ ? reader::indent_json(json_) : json_ + "\n");
+  }
+
+ private:
+  reader::chunk_target& next_;
+  bool pretty_;
+  std::string json_;
 };
 
 // --summary-only: every record is counted in the summary, none written.
@@ -188,6 +216,110 @@ class slow_pass_report {
   bool reported_ = false;
 };
 
+// The parts of a BatchMessage's wire bytes (already checked against the schema).
+struct batch_parts {
+  std::optional<std::string_view> metadata, summary;
+  std::vector<std::string_view> records;
+};
+
+batch_parts split_batch(std::string_view wire) {
+  batch_parts parts;
+  std::size_t at = 0;
+  const auto varint = [&wire, &at] {
+    std::uint64_t value = 0;
+    for (unsigned shift = 0; at < wire.size(); shift += 7) {
+      const auto byte = static_cast<unsigned char>(wire[at++]);
+      value |= std::uint64_t{byte & 0x7fu} << shift;
+      if ((byte & 0x80) == 0) break;
+    }
+    return value;
+  };
+  while (at < wire.size()) {
+    const std::uint64_t tag = varint();
+    const auto size = static_cast<std::size_t>(varint());
+    const std::string_view body = wire.substr(at, size);
+    at += size;
+    if (tag >> 3 == 1) parts.metadata = body;
+    if (tag >> 3 == 2) parts.records.push_back(body);
+    if (tag >> 3 == 3) parts.summary = body;
+  }
+  return parts;
+}
+
+void append_field(std::string& out, int number, std::string_view body) {
+  char buffer[10];
+  out += static_cast<char>((number << 3) | 2);
+  out.append(buffer, reader::write_varint(buffer, body.size()));
+  out += body;
+}
+
+// --input: every batch of every archive again, through the filters, in the
+// output format. Records the filters keep are passed on byte for byte, so
+// binary -> JSON Lines -> binary gives the same bytes.
+int run_archives(const reader::options& opts, reader::output_sink& sink) {
+  sink_target target(sink);
+  std::optional<reader::table_writer> table;
+  if (opts.format == reader::output_format::table) {
+    table.emplace(reader::table_options{opts.header, opts.summary_only, false, table_width(sink), false});
+  }
+  const bool decode_records = table || !opts.filter.keeps_all();
+  const reader::pass_info no_pass;  // what an archived batch's table summary is computed without
+  reader::decoded_record decoded;
+  std::string batch, frame, json, error;
+  for (const std::string& path : opts.input_files) {
+    reader::archive_reader archive;
+    if (!archive.open(path, error)) return fail(exit_io, error);
+    for (std::uint64_t number = 1;; ++number) {
+      if (!archive.next(batch, error)) {
+        if (error.empty()) break;
+        return fail(exit_malformed, error);
+      }
+      const batch_parts parts = split_batch(batch);
+      frame.clear();
+      if (parts.metadata) append_field(frame, 1, *parts.metadata);
+      if (table) {
+        table->prepare(reader::run_context{}, std::nullopt, target);
+        table->start(no_pass);
+      }
+      for (std::size_t i = 0; i < parts.records.size(); ++i) {
+        const std::string_view record = parts.records[i];
+        if (decode_records && !reader::decode_record({record.data(), record.size()}, decoded, error)) {
+          return fail(exit_malformed, path + ": batch " + std::to_string(number) + ", record " +
+                                          std::to_string(i + 1) + ": " + error);
+        }
+        if (decode_records && !opts.filter.matches(decoded.record)) continue;
+        if (table) {
+          table->add_tracked(decoded.record, decoded.delta, true);
+        } else if (!opts.summary_only) {
+          append_field(frame, 2, record);
+        }
+      }
+      if (parts.summary) append_field(frame, 3, *parts.summary);
+
+      bool written = true;
+      if (table) {
+        written = table->finish();
+      } else if (opts.format == reader::output_format::binary) {
+        char prefix[10];
+        written = target.write({prefix, static_cast<std::size_t>(reader::write_varint(prefix, frame.size()) - prefix)}) &&
+                  target.write(frame);
+      } else {
+        json.clear();
+        if (!reader::wire_to_json(frame, reader::schema::BatchMessage_type, opts.names, json, error)) {
+          return fail(exit_malformed, path + ": batch " + std::to_string(number) + ": " + error);
+        }
+        written = target.write(opts.pretty ? reader::indent_json(json) : json + "\n");
+      }
+      if (!written) {
+        if (target.status() == reader::output_sink::status::closed) return exit_ok;
+        return fail(exit_io, sink.error());
+      }
+      if (stop_requested) return exit_ok;
+    }
+  }
+  return exit_ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -202,6 +334,13 @@ int main(int argc, char** argv) {
   if (opts.version) {
     std::cout << reader::tool_version << "\n";
     return exit_ok;
+  }
+
+  if (!opts.input_files.empty()) {
+    reader::output_sink sink(opts.output);
+    if (!sink.is_open()) return fail(exit_io, sink.error());
+    install_signal_handlers();
+    return run_archives(opts, sink);
   }
 
   const bool replay = !opts.replay_files.empty();
@@ -247,7 +386,12 @@ int main(int argc, char** argv) {
   live.ipv4 = opts.filter.ipv4;
   live.ipv6 = opts.filter.ipv6;
   const bool table_output = opts.format == reader::output_format::table;
-  reader::batch_writer writer(table_output ? reader::output_format::jsonl : opts.format, opts.pretty);
+  // --json-names proto: the writer makes a binary frame, converted as it leaves.
+  const bool proto_names = opts.names == reader::json_names::proto;
+  reader::batch_writer writer(table_output ? reader::output_format::jsonl
+                              : proto_names ? reader::output_format::binary
+                                            : opts.format,
+                              opts.pretty && !proto_names);
   std::optional<reader::table_writer> table;
   if (table_output) {
     // A live run on a terminal redraws in place, like top; elsewhere passes append.
@@ -255,7 +399,9 @@ int main(int argc, char** argv) {
     table.emplace(reader::table_options{opts.header, opts.summary_only, opts.deltas, table_width(sink), redraw});
   }
   reader::record_sink& output = table ? static_cast<reader::record_sink&>(*table) : writer;
-  sink_target target(sink);
+  sink_target sink_writer(sink);
+  proto_names_target converter(sink_writer, opts.pretty);
+  reader::chunk_target& target = proto_names ? static_cast<reader::chunk_target&>(converter) : sink_writer;
   reader::run_context run;
   run.interval_ms = static_cast<std::uint32_t>(opts.interval.count() / 1'000'000);
   const auto interval_ns = static_cast<std::uint64_t>(opts.interval.count());
@@ -367,7 +513,7 @@ int main(int argc, char** argv) {
     }
 #endif
     if (!(table ? table->finish() : writer.finish())) {
-      if (target.status() == reader::output_sink::status::closed) return exit_ok;  // e.g. `| head` is done
+      if (sink_writer.status() == reader::output_sink::status::closed) return exit_ok;  // e.g. `| head` is done
       return fail(exit_io, sink.error());
     }
     previous_counters = decoded.counters;

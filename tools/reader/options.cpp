@@ -105,6 +105,12 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
                            FILE.snmp (Linux /proc/net/snmp) the host counters.
                            Without --source or a meta file the source is
                            recognised from the dump's first bytes.
+      --input FILE...      read batches this tool wrote (JSON Lines or binary,
+                           recognised, also gzip- or zstd-compressed; - is
+                           standard input) and write them again through the
+                           filters in the chosen format
+      --json-names STYLE   camel: lowerCamelCase JSON names (default), proto:
+                           the .proto's snake_case names (--input reads both)
       --capture DIR        also save each pass's raw kernel bytes in DIR
                            (NNNNNN.<table>, .meta.json, .tcp_stats or .snmp)
                            for --replay
@@ -157,7 +163,7 @@ error; 3 a file could not be read or written; 4 live collection failed.
 std::optional<options> parse_options(int argc, char** argv, std::string& error) {
   enum : int {
     opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_state, opt_processes, opt_deltas,
-    opt_changes_only, opt_summary_only, opt_established, opt_port, opt_sport, opt_dport, opt_src, opt_dst, opt_pid, opt_uid
+    opt_changes_only, opt_summary_only, opt_input, opt_json_names, opt_established, opt_port, opt_sport, opt_dport, opt_src, opt_dst, opt_pid, opt_uid
   };
   static const struct option long_options[] = {
       {"interval", required_argument, nullptr, 'i'}, {"count", required_argument, nullptr, 'c'},
@@ -172,6 +178,8 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       {"listening", no_argument, nullptr, 'l'},
       {"no-header", no_argument, nullptr, 'H'},
       {"summary-only", no_argument, nullptr, opt_summary_only},
+      {"input", required_argument, nullptr, opt_input},
+      {"json-names", required_argument, nullptr, opt_json_names},
       {"established", no_argument, nullptr, opt_established},
       {"port", required_argument, nullptr, opt_port},
       {"sport", required_argument, nullptr, opt_sport},
@@ -253,6 +261,17 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
         }
         break;
       case opt_replay: out.replay_files.push_back(value); break;
+      case opt_input: out.input_files.push_back(value); break;
+      case opt_json_names:
+        if (value == "camel") {
+          out.names = json_names::camel;
+        } else if (value == "proto") {
+          out.names = json_names::proto;
+        } else {
+          error = "--json-names: '" + value + "' is not one of camel, proto";
+          return std::nullopt;
+        }
+        break;
       case opt_capture: out.capture_dir = value; break;
       case opt_netns: out.netns = value; break;
       case opt_processes: out.processes = true; break;
@@ -315,11 +334,11 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
     }
   }
   for (int i = optind; i < argc; ++i) {
-    if (out.replay_files.empty()) {
-      error = "unexpected argument '" + std::string(argv[i]) + "' (replay files follow --replay)";
+    if (out.replay_files.empty() == out.input_files.empty()) {
+      error = "unexpected argument '" + std::string(argv[i]) + "' (files follow --replay or --input)";
       return std::nullopt;
     }
-    out.replay_files.emplace_back(argv[i]);
+    (out.input_files.empty() ? out.replay_files : out.input_files).emplace_back(argv[i]);
   }
   if (once && count_given && out.count != 1) {
     error = "--once contradicts --count " + std::to_string(out.count);
@@ -331,8 +350,27 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
     filter.ipv4 = only_v4;
     filter.ipv6 = only_v6;
   }
+  if (!out.input_files.empty()) {
+    // An archive is re-emitted as it is: nothing about a live pass applies.
+    const char* live_only = !out.replay_files.empty() ? "--replay"
+                            : !out.capture_dir.empty() ? "--capture"
+                            : out.deltas             ? (out.changes_only ? "--changes-only" : "--deltas")
+                            : out.processes          ? "--processes"
+                            : !out.netns.empty()     ? "--netns"
+                            : out.interval_given     ? "--interval"
+                            : count_given || once    ? "--count"
+                                                     : nullptr;
+    if (live_only) {
+      error = std::string(live_only) + " does not apply to --input (it re-emits batches as they were written)";
+      return std::nullopt;
+    }
+  }
   if ((!out.netns.empty() || out.processes) && !out.replay_files.empty()) {
     error = std::string(out.processes ? "--processes" : "--netns") + " applies to live collection, not --replay";
+    return std::nullopt;
+  }
+  if (out.names == json_names::proto && out.format != output_format::jsonl) {
+    error = "--json-names applies to --format jsonl only";
     return std::nullopt;
   }
   if (out.pretty && out.format != output_format::jsonl) {

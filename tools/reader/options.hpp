@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "filters.hpp"
+#include "proto_json.hpp"
 #include "pass.hpp"
 #include "tcpstats/version.hpp"
 
@@ -31,6 +32,8 @@ struct options {
   std::string output;                 // empty = standard output
   std::optional<platform> source;     // empty = auto
   std::vector<std::string> replay_files;
+  std::vector<std::string> input_files;  // --input: archives this tool wrote ("-" = standard input)
+  json_names names = json_names::camel;  // --json-names
   std::string capture_dir;            // empty = no capture
   std::string netns;                  // Linux: network namespace name or path; empty = ours
   record_filter filter;               // --state, --port, --src, ...

@@ -1,0 +1,365 @@
+#include "archive.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+#if TCPSTATS_HAVE_ZLIB
+#include <zlib.h>
+#endif
+#if TCPSTATS_HAVE_ZSTD
+#include <zstd.h>
+#endif
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+
+#include "proto_json.hpp"
+
+namespace tcpstats::reader {
+
+namespace {
+
+constexpr std::size_t read_size = 1 << 20;
+// A frame larger than this is not one this tool wrote (a pass of a million
+// connections is about 400 MB).
+constexpr std::uint64_t max_frame_bytes = std::uint64_t{1} << 31;
+
+}  // namespace
+
+// One compression format's streaming decoder.
+class decompressor {
+ public:
+  virtual ~decompressor() = default;
+  // Decompresses from the front of `in` (consuming what it used) into
+  // `out`; `finished` when a whole stream (a gzip member, a zstd frame)
+  // ended. False with `error` on corrupt data.
+  virtual bool run(std::string_view& in, char* out, std::size_t size, std::size_t& produced, bool& finished,
+                   std::string& error) = 0;
+};
+
+#if TCPSTATS_HAVE_ZLIB
+class gzip_decompressor final : public decompressor {
+ public:
+  gzip_decompressor() { ready_ = inflateInit2(&stream_, 15 + 32) == Z_OK; }
+  ~gzip_decompressor() override {
+    if (ready_) inflateEnd(&stream_);
+  }
+  [[nodiscard]] bool ready() const { return ready_; }
+  bool run(std::string_view& in, char* out, std::size_t size, std::size_t& produced, bool& finished,
+           std::string& error) override {
+    if (finished) inflateReset(&stream_);  // another member follows (concatenated files)
+    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    stream_.avail_in = static_cast<uInt>(in.size());
+    stream_.next_out = reinterpret_cast<Bytef*>(out);
+    stream_.avail_out = static_cast<uInt>(size);
+    const int status = inflate(&stream_, Z_NO_FLUSH);
+    if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR) {
+      error = std::string("gzip: ") + (stream_.msg ? stream_.msg : "corrupt data");
+      return false;
+    }
+    finished = status == Z_STREAM_END;
+    in.remove_prefix(in.size() - stream_.avail_in);
+    produced = size - stream_.avail_out;
+    return true;
+  }
+
+ private:
+  z_stream stream_{};
+  bool ready_ = false;
+};
+#endif
+
+#if TCPSTATS_HAVE_ZSTD
+class zstd_decompressor final : public decompressor {
+ public:
+  zstd_decompressor() : stream_(ZSTD_createDStream()) {}
+  ~zstd_decompressor() override { ZSTD_freeDStream(stream_); }
+  [[nodiscard]] bool ready() const { return stream_ != nullptr && !ZSTD_isError(ZSTD_initDStream(stream_)); }
+  bool run(std::string_view& in, char* out, std::size_t size, std::size_t& produced, bool& finished,
+           std::string& error) override {
+    ZSTD_inBuffer input{in.data(), in.size(), 0};
+    ZSTD_outBuffer output{out, size, 0};
+    const std::size_t status = ZSTD_decompressStream(stream_, &output, &input);
+    if (ZSTD_isError(status)) {
+      error = std::string("zstd: ") + ZSTD_getErrorName(status);
+      return false;
+    }
+    finished = status == 0;
+    in.remove_prefix(input.pos);
+    produced = output.pos;
+    return true;
+  }
+
+ private:
+  ZSTD_DStream* stream_;
+};
+#endif
+
+// The archive's bytes, decompressed when they start with gzip's or zstd's
+// magic number.
+class byte_stream {
+ public:
+  ~byte_stream() {
+    if (owned_ && fd_ >= 0) ::close(fd_);
+  }
+
+  bool open(const std::string& path, std::string& error) {
+    name_ = path == "-" ? "(standard input)" : path;
+    if (path == "-") {
+      fd_ = STDIN_FILENO;
+    } else {
+      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0) return fail(error, std::strerror(errno));
+      owned_ = true;
+    }
+    // The first bytes tell the compression.
+    while (raw_.size() < 4) {
+      const ssize_t n = read_raw(4 - raw_.size());
+      if (n < 0) return fail(error, std::strerror(errno));
+      if (n == 0) break;
+    }
+    const auto byte = [this](std::size_t i) { return i < raw_.size() ? static_cast<unsigned char>(raw_[i]) : 0u; };
+    if (byte(0) == 0x1f && byte(1) == 0x8b) {
+#if TCPSTATS_HAVE_ZLIB
+      auto gzip = std::make_unique<gzip_decompressor>();
+      if (!gzip->ready()) return fail(error, "cannot start gzip decompression");
+      decompressor_ = std::move(gzip);
+#else
+      return fail(error, "gzip-compressed, and this build has no zlib: decompress it first (gunzip)");
+#endif
+    } else if (byte(0) == 0x28 && byte(1) == 0xb5 && byte(2) == 0x2f && byte(3) == 0xfd) {
+#if TCPSTATS_HAVE_ZSTD
+      auto zstd = std::make_unique<zstd_decompressor>();
+      if (!zstd->ready()) return fail(error, "cannot start zstd decompression");
+      decompressor_ = std::move(zstd);
+#else
+      return fail(error, "zstd-compressed, and this build has no libzstd: decompress it first (unzstd)");
+#endif
+    }
+    return true;
+  }
+
+  // Appends up to `size` decompressed bytes to `out`: 0 at the end, -1 on
+  // error (with `error` set).
+  std::ptrdiff_t read(std::string& out, std::size_t size, std::string& error) {
+    const std::size_t old = out.size();
+    out.resize(old + size);
+    std::size_t produced = 0;
+    const bool ok = decompressor_ ? decompress(out.data() + old, size, produced, error)
+                                  : copy(out.data() + old, size, produced, error);
+    out.resize(old + produced);
+    return ok ? static_cast<std::ptrdiff_t>(produced) : -1;
+  }
+
+ private:
+  bool copy(char* to, std::size_t size, std::size_t& produced, std::string& error) {
+    if (!raw_.empty()) {
+      produced = std::min(size, raw_.size());
+      std::memcpy(to, raw_.data(), produced);
+      raw_.erase(0, produced);
+      return true;
+    }
+    const ssize_t n = read_fd(to, size);
+    if (n < 0) return fail(error, std::strerror(errno));
+    produced = static_cast<std::size_t>(n);
+    return true;
+  }
+
+  bool decompress(char* to, std::size_t size, std::size_t& produced, std::string& error) {
+    while (produced == 0) {
+      if (raw_.empty() && !raw_eof_) {
+        const ssize_t n = read_raw(read_size);
+        if (n < 0) return fail(error, std::strerror(errno));
+        raw_eof_ = n == 0;
+      }
+      if (raw_.empty() && raw_eof_) {
+        if (!finished_) return fail(error, "the compressed stream ends early");
+        return true;  // the end
+      }
+      std::string_view in(raw_);
+      std::string problem;
+      if (!decompressor_->run(in, to, size, produced, finished_, problem)) return fail(error, problem);
+      raw_.erase(0, raw_.size() - in.size());
+    }
+    return true;
+  }
+
+  bool fail(std::string& error, const std::string& what) {
+    error = name_ + ": " + what;
+    return false;
+  }
+  ssize_t read_fd(char* to, std::size_t size) {
+    for (;;) {
+      const ssize_t n = ::read(fd_, to, size);
+      if (n >= 0 || errno != EINTR) return n;
+    }
+  }
+  ssize_t read_raw(std::size_t size) {
+    const std::size_t old = raw_.size();
+    raw_.resize(old + size);
+    const ssize_t n = read_fd(raw_.data() + old, size);
+    raw_.resize(old + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+    return n;
+  }
+
+  std::string name_;
+  int fd_ = -1;
+  bool owned_ = false;
+  std::string raw_;  // bytes read but not yet passed on
+  bool raw_eof_ = false;
+  std::unique_ptr<decompressor> decompressor_;
+  bool finished_ = false;  // the last stream decompressed is complete
+};
+
+archive_reader::archive_reader() = default;
+archive_reader::~archive_reader() = default;
+
+bool archive_reader::open(const std::string& path, std::string& error) {
+  path_ = path == "-" ? "(standard input)" : path;
+  stream_ = std::make_unique<byte_stream>();
+  return stream_->open(path, error);
+}
+
+bool archive_reader::fill(std::size_t at_least, std::string& error) {
+  while (!eof_ && text_.size() < at_least) {
+    const std::ptrdiff_t n = stream_->read(text_, read_size, error);
+    if (n < 0) return false;
+    if (n == 0) eof_ = true;
+  }
+  return true;
+}
+
+bool archive_reader::detect(std::string& error) {
+  if (!fill(2, error)) return false;
+  const auto first = std::find_if(text_.begin(), text_.end(), [](char c) { return !std::isspace(static_cast<unsigned char>(c)); });
+  // A JSON object starts "{" then a quote, a space or "}"; a binary frame of
+  // 123 bytes also starts with the byte '{' but continues with a field tag.
+  if (first != text_.end() && *first == '{') {
+    const auto second = first + 1;
+    if (second == text_.end() || *second == '"' || *second == '}' || std::isspace(static_cast<unsigned char>(*second))) {
+      format_ = format::jsonl;
+      return true;
+    }
+  }
+  format_ = format::binary;
+  return true;
+}
+
+bool archive_reader::next(std::string& batch, std::string& error) {
+  error.clear();
+  if (format_ == format::unknown && !detect(error)) return false;
+  if (format_ == format::binary) return next_frame(batch, error);
+  while (ready_.empty()) {
+    if (text_.find_first_not_of(" \t\r\n") == std::string::npos && eof_) return false;
+    if (!next_lines(error)) return false;
+  }
+  batch = std::move(ready_.front());
+  ready_.pop_front();
+  return true;
+}
+
+bool archive_reader::next_frame(std::string& batch, std::string& error) {
+  if (!fill(10, error)) return false;
+  if (text_.empty()) return false;  // the end, between frames
+  std::uint64_t size = 0;
+  std::size_t at = 0;
+  for (unsigned shift = 0;; shift += 7) {
+    if (at >= text_.size() || shift >= 64) {
+      error = path_ + ": byte " + std::to_string(consumed_) + ": truncated or overlong frame length";
+      return false;
+    }
+    const auto byte = static_cast<unsigned char>(text_[at++]);
+    size |= std::uint64_t{byte & 0x7fu} << shift;
+    if ((byte & 0x80) == 0) break;
+  }
+  if (size > max_frame_bytes) {
+    error = path_ + ": byte " + std::to_string(consumed_) + ": a frame of " + std::to_string(size) +
+            " bytes is not one this tool writes";
+    return false;
+  }
+  if (!fill(at + size, error)) return false;
+  if (text_.size() < at + size) {
+    error = path_ + ": byte " + std::to_string(consumed_) + ": frame of " + std::to_string(size) +
+            " bytes is truncated (" + std::to_string(text_.size() - at) + " bytes left)";
+    return false;
+  }
+  batch.assign(text_, at, static_cast<std::size_t>(size));
+  std::string problem;
+  if (!validate_wire(batch, schema::BatchMessage_type, problem)) {
+    // The problem's byte offset is within the frame; say where the frame is.
+    error = path_ + ": frame at byte " + std::to_string(consumed_) + ": " + problem;
+    return false;
+  }
+  text_.erase(0, at + static_cast<std::size_t>(size));
+  consumed_ += at + static_cast<std::size_t>(size);
+  return true;
+}
+
+bool archive_reader::next_lines(std::string& error) {
+  // Whole lines only: up to the last newline, or everything at the end.
+  std::size_t end = std::string::npos;
+  while ((end = text_.rfind('\n')) == std::string::npos && !eof_) {
+    if (!fill(text_.size() + read_size, error)) return false;
+  }
+  if (end == std::string::npos) {
+    end = text_.size();
+  } else {
+    ++end;
+  }
+  if (text_.find_first_not_of(" \t\r\n") >= end) {  // only blank lines
+    line_ += static_cast<std::uint64_t>(std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(end), '\n'));
+    text_.erase(0, end);
+    consumed_ += end;
+    return true;
+  }
+  // iterate_many reads up to SIMDJSON_PADDING bytes past the end.
+  text_.reserve(text_.size() + simdjson::SIMDJSON_PADDING);
+  // Line numbers, counted forward as the documents come (they come in order).
+  std::size_t counted_to = 0;
+  std::uint64_t lines_before = line_;
+  const auto line_of = [&](std::size_t offset) {
+    if (offset > counted_to) {
+      lines_before += static_cast<std::uint64_t>(std::count(text_.begin() + static_cast<std::ptrdiff_t>(counted_to),
+                                                            text_.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+      counted_to = offset;
+    }
+    return lines_before + 1;
+  };
+  simdjson::ondemand::document_stream stream;
+  const std::size_t batch_size = std::max<std::size_t>(end, simdjson::dom::MINIMAL_BATCH_SIZE);
+  if (const auto e = parser_.iterate_many(text_.data(), end, batch_size).get(stream); e != simdjson::SUCCESS) {
+    error = path_ + ":" + std::to_string(line_of(0)) + ": " + simdjson::error_message(e);
+    return false;
+  }
+  std::size_t last_start = 0;
+  for (auto it = stream.begin(); it != stream.end(); ++it) {
+    const std::size_t start = it.current_index();
+    last_start = start;
+    simdjson::ondemand::document_reference doc;
+    simdjson::ondemand::value value;
+    std::string wire, problem;
+    auto e = (*it).get(doc);
+    if (e == simdjson::SUCCESS) e = doc.get_value().get(value);
+    if (e != simdjson::SUCCESS) {
+      error = path_ + ":" + std::to_string(line_of(start)) + ": " +
+              (e == simdjson::SCALAR_DOCUMENT_AS_VALUE ? "not a JSON object" : simdjson::error_message(e));
+      return false;
+    }
+    if (!json_to_wire(value, schema::BatchMessage_type, wire, problem)) {
+      error = path_ + ":" + std::to_string(line_of(start)) + ": " + problem;
+      return false;
+    }
+    ready_.push_back(std::move(wire));
+  }
+  if (stream.truncated_bytes() != 0) {
+    error = path_ + ":" + std::to_string(line_of(last_start)) + ": the JSON is cut short";
+    return false;
+  }
+  line_ += static_cast<std::uint64_t>(std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(end), '\n'));
+  text_.erase(0, end);
+  consumed_ += end;
+  return true;
+}
+
+}  // namespace tcpstats::reader

@@ -1,0 +1,55 @@
+#pragma once
+// Reading back what tcpstats-reader wrote (--input): JSON Lines, parsed with
+// simdjson's on-demand iterate_many, or length-delimited binary frames; the
+// format is recognised from the first bytes, as is gzip or zstd
+// compression. Each batch comes out as BatchMessage wire bytes, checked
+// against the schema. A malformed line is an error with its line number, a
+// bad or truncated frame one with its byte offset; nothing is skipped.
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <string>
+
+namespace tcpstats::reader {
+
+class byte_stream;  // a file or standard input, decompressed
+
+class archive_reader {
+ public:
+  archive_reader();
+  ~archive_reader();
+  archive_reader(const archive_reader&) = delete;
+  archive_reader& operator=(const archive_reader&) = delete;
+
+  // Opens PATH ("-" for standard input). False with `error` set when it
+  // cannot be opened.
+  [[nodiscard]] bool open(const std::string& path, std::string& error);
+
+  // The next batch's wire bytes. False at the end (`error` empty) or on a
+  // malformed or unreadable archive (`error` says where and why).
+  [[nodiscard]] bool next(std::string& batch, std::string& error);
+
+  enum class format { unknown, jsonl, binary };
+  [[nodiscard]] format detected() const { return format_; }
+
+ private:
+  bool fill(std::size_t at_least, std::string& error);  // reads more into text_
+  bool detect(std::string& error);
+  bool next_frame(std::string& batch, std::string& error);
+  bool next_lines(std::string& error);  // parses the complete lines buffered into ready_
+
+  std::string path_;
+  std::unique_ptr<byte_stream> stream_;
+  format format_ = format::unknown;
+  std::string text_;              // read but not yet consumed
+  std::size_t consumed_ = 0;      // bytes of the (decompressed) input before text_
+  bool eof_ = false;
+  std::uint64_t line_ = 0;        // JSON Lines: lines before text_
+  std::deque<std::string> ready_; // batches parsed but not yet handed out
+  simdjson::ondemand::parser parser_;
+};
+
+}  // namespace tcpstats::reader
