@@ -14,7 +14,10 @@
 # simdjson as a header and a Linux shared library only, so its amalgamated
 # sources come from npm: @nozbe/simdjson, an unmodified mirror of simdjson's
 # single-file release (Apache-2.0), pinned by version and by the SHA-256 of
-# both files. It is compiled into the binaries.
+# both files. It is compiled into the binaries. Compressed archives
+# (--input x.gz, x.zst) are not read by these binaries: zlib and libzstd
+# would have to be built for macOS too; the tool says so and asks for the
+# archive decompressed.
 #
 #   tools/build-macos.sh [TARGET...]   (default: x86_64-macos aarch64-macos)
 set -eu
@@ -51,7 +54,8 @@ sed -e "s/@VERSION@/$version/" -e "s/@VERSION_MAJOR@/$major/" -e "s/@VERSION_MIN
   -e "s/@VERSION_PATCH@/${rest#*.}/" include/tcpstats/version.hpp.in >"$out/include/tcpstats/version.hpp"
 
 units="main options meta_file decode capture output live byte_blob linux_snmp macos_live
-wire_encoder json_emitter batch_parts_encoder batch_encoder filters wire_decoder connection_tracker table_view"
+wire_encoder json_emitter batch_parts_encoder batch_encoder filters wire_decoder connection_tracker table_view
+proto_json archive"
 flags="-std=c++20 -O2 -DNDEBUG"
 for target in $targets; do
   objects=$out/obj-$target

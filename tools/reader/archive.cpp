@@ -232,17 +232,10 @@ bool archive_reader::fill(std::size_t at_least, std::string& error) {
 
 bool archive_reader::detect(std::string& error) {
   if (!fill(2, error)) return false;
-  const auto first = std::find_if(text_.begin(), text_.end(), [](char c) { return !std::isspace(static_cast<unsigned char>(c)); });
-  // A JSON object starts "{" then a quote, a space or "}"; a binary frame of
-  // 123 bytes also starts with the byte '{' but continues with a field tag.
-  if (first != text_.end() && *first == '{') {
-    const auto second = first + 1;
-    if (second == text_.end() || *second == '"' || *second == '}' || std::isspace(static_cast<unsigned char>(*second))) {
-      format_ = format::jsonl;
-      return true;
-    }
-  }
-  format_ = format::binary;
+  // This tool's JSON Lines start '{' then '"' (or '}'); a binary frame of
+  // 123 bytes also starts with the byte '{', but then a field tag.
+  const bool json = text_.size() >= 2 && text_[0] == '{' && (text_[1] == '"' || text_[1] == '}');
+  format_ = json ? format::jsonl : format::binary;
   return true;
 }
 
@@ -273,15 +266,17 @@ bool archive_reader::next_frame(std::string& batch, std::string& error) {
     size |= std::uint64_t{byte & 0x7fu} << shift;
     if ((byte & 0x80) == 0) break;
   }
+  // Not JSON Lines (e.g. --pretty output) if it starts with '{'.
+  const std::string hint = consumed_ == 0 && text_[0] == '{' ? " (JSON must be JSON Lines, as --format jsonl writes it)" : "";
   if (size > max_frame_bytes) {
     error = path_ + ": byte " + std::to_string(consumed_) + ": a frame of " + std::to_string(size) +
-            " bytes is not one this tool writes";
+            " bytes is not one this tool writes" + hint;
     return false;
   }
   if (!fill(at + size, error)) return false;
   if (text_.size() < at + size) {
     error = path_ + ": byte " + std::to_string(consumed_) + ": frame of " + std::to_string(size) +
-            " bytes is truncated (" + std::to_string(text_.size() - at) + " bytes left)";
+            " bytes is truncated (" + std::to_string(text_.size() - at) + " bytes left)" + hint;
     return false;
   }
   batch.assign(text_, at, static_cast<std::size_t>(size));
@@ -289,6 +284,7 @@ bool archive_reader::next_frame(std::string& batch, std::string& error) {
   if (!validate_wire(batch, schema::BatchMessage_type, problem)) {
     // The problem's byte offset is within the frame; say where the frame is.
     error = path_ + ": frame at byte " + std::to_string(consumed_) + ": " + problem;
+    if (consumed_ == 0 && text_[0] == '{') error += " (JSON must be JSON Lines, as --format jsonl writes it)";
     return false;
   }
   text_.erase(0, at + static_cast<std::size_t>(size));
