@@ -243,12 +243,15 @@ bool archive_reader::next(std::string& batch, std::string& error) {
   error.clear();
   if (format_ == format::unknown && !detect(error)) return false;
   if (format_ == format::binary) return next_frame(batch, error);
-  while (ready_.empty()) {
+  for (have_batch_ = false; !have_batch_;) {
+    if (in_region_) {
+      if (!next_document(batch, error)) return false;
+      continue;
+    }
+    if (!fill(1, error)) return false;
     if (text_.find_first_not_of(" \t\r\n") == std::string::npos && eof_) return false;
-    if (!next_lines(error)) return false;
+    if (!start_region(error)) return false;
   }
-  batch = std::move(ready_.front());
-  ready_.pop_front();
   return true;
 }
 
@@ -292,69 +295,114 @@ bool archive_reader::next_frame(std::string& batch, std::string& error) {
   return true;
 }
 
-bool archive_reader::next_lines(std::string& error) {
+namespace {
+
+// Newlines in `text`, found with memchr (lines are long, newlines few).
+std::uint64_t count_newlines(std::string_view text) {
+  std::uint64_t n = 0;
+  for (const char* p = text.data(); (p = static_cast<const char*>(std::memchr(p, '\n', text.data() + text.size() - p)));
+       ++p) {
+    ++n;
+  }
+  return n;
+}
+
+// The offset of the last newline in `text`, or npos.
+std::size_t last_newline(std::string_view text) {
+#if defined(__GLIBC__)
+  const void* at = memrchr(text.data(), '\n', text.size());  // vectorised; a line can be 100 MB
+  return at ? static_cast<std::size_t>(static_cast<const char*>(at) - text.data()) : std::string_view::npos;
+#else
+  return text.rfind('\n');
+#endif
+}
+
+}  // namespace
+
+bool archive_reader::start_region(std::string& error) {
   // Whole lines only: up to the last newline, or everything at the end.
+  // Only the bytes read since the last search are searched.
   std::size_t end = std::string::npos;
-  while ((end = text_.rfind('\n')) == std::string::npos && !eof_) {
+  for (std::size_t searched = 0;;) {
+    if (const std::size_t at = last_newline(std::string_view(text_).substr(searched)); at != std::string_view::npos) {
+      end = searched + at + 1;
+      break;
+    }
+    if (eof_) {
+      end = text_.size();
+      break;
+    }
+    searched = text_.size();
+    // Grow geometrically: appending a megabyte at a time to a long line
+    // would copy it again and again.
+    if (text_.capacity() < text_.size() + read_size + simdjson::SIMDJSON_PADDING) {
+      text_.reserve(2 * (text_.size() + read_size) + simdjson::SIMDJSON_PADDING);
+    }
     if (!fill(text_.size() + read_size, error)) return false;
   }
-  if (end == std::string::npos) {
-    end = text_.size();
-  } else {
-    ++end;
-  }
+  region_end_ = end;
+  region_lines_ = line_;
+  region_counted_ = 0;
   if (text_.find_first_not_of(" \t\r\n") >= end) {  // only blank lines
-    line_ += static_cast<std::uint64_t>(std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(end), '\n'));
-    text_.erase(0, end);
-    consumed_ += end;
+    finish_region();
     return true;
   }
   // iterate_many reads up to SIMDJSON_PADDING bytes past the end.
   text_.reserve(text_.size() + simdjson::SIMDJSON_PADDING);
-  // Line numbers, counted forward as the documents come (they come in order).
-  std::size_t counted_to = 0;
-  std::uint64_t lines_before = line_;
-  const auto line_of = [&](std::size_t offset) {
-    if (offset > counted_to) {
-      lines_before += static_cast<std::uint64_t>(std::count(text_.begin() + static_cast<std::ptrdiff_t>(counted_to),
-                                                            text_.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
-      counted_to = offset;
-    }
-    return lines_before + 1;
-  };
-  simdjson::ondemand::document_stream stream;
   const std::size_t batch_size = std::max<std::size_t>(end, simdjson::dom::MINIMAL_BATCH_SIZE);
-  if (const auto e = parser_.iterate_many(text_.data(), end, batch_size).get(stream); e != simdjson::SUCCESS) {
-    error = path_ + ":" + std::to_string(line_of(0)) + ": " + simdjson::error_message(e);
+  if (const auto e = parser_.iterate_many(text_.data(), end, batch_size).get(documents_); e != simdjson::SUCCESS) {
+    error = path_ + ":" + std::to_string(line_ + 1) + ": " + simdjson::error_message(e);
     return false;
   }
-  std::size_t last_start = 0;
-  for (auto it = stream.begin(); it != stream.end(); ++it) {
-    const std::size_t start = it.current_index();
-    last_start = start;
-    simdjson::ondemand::document_reference doc;
-    simdjson::ondemand::value value;
-    std::string wire, problem;
-    auto e = (*it).get(doc);
-    if (e == simdjson::SUCCESS) e = doc.get_value().get(value);
-    if (e != simdjson::SUCCESS) {
-      error = path_ + ":" + std::to_string(line_of(start)) + ": " +
-              (e == simdjson::SCALAR_DOCUMENT_AS_VALUE ? "not a JSON object" : simdjson::error_message(e));
-      return false;
-    }
-    if (!json_to_wire(value, schema::BatchMessage_type, wire, problem)) {
-      error = path_ + ":" + std::to_string(line_of(start)) + ": " + problem;
-      return false;
-    }
-    ready_.push_back(std::move(wire));
+  document_ = documents_.begin();
+  in_region_ = true;
+  return true;
+}
+
+std::uint64_t archive_reader::line_at(std::size_t offset) {
+  // Documents come in order: count forward from the last one.
+  if (offset > region_counted_) {
+    region_lines_ += count_newlines(std::string_view(text_).substr(region_counted_, offset - region_counted_));
+    region_counted_ = offset;
   }
-  if (stream.truncated_bytes() != 0) {
-    error = path_ + ":" + std::to_string(line_of(last_start)) + ": the JSON is cut short";
+  return region_lines_ + 1;
+}
+
+void archive_reader::finish_region() {
+  line_ += count_newlines(std::string_view(text_).substr(0, region_end_));
+  text_.erase(0, region_end_);
+  consumed_ += region_end_;
+  in_region_ = false;
+}
+
+bool archive_reader::next_document(std::string& batch, std::string& error) {
+  if (!(document_ != documents_.end())) {
+    if (documents_.truncated_bytes() != 0) {
+      error = path_ + ":" + std::to_string(line_at(last_start_)) + ": the JSON is cut short";
+      return false;
+    }
+    finish_region();
+    return true;
+  }
+  const std::size_t start = document_.current_index();
+  last_start_ = start;
+  simdjson::ondemand::document_reference doc;
+  simdjson::ondemand::value value;
+  auto e = (*document_).get(doc);
+  if (e == simdjson::SUCCESS) e = doc.get_value().get(value);
+  if (e != simdjson::SUCCESS) {
+    error = path_ + ":" + std::to_string(line_at(start)) + ": " +
+            (e == simdjson::SCALAR_DOCUMENT_AS_VALUE ? "not a JSON object" : simdjson::error_message(e));
     return false;
   }
-  line_ += static_cast<std::uint64_t>(std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(end), '\n'));
-  text_.erase(0, end);
-  consumed_ += end;
+  std::string problem;
+  batch.clear();  // keeps its storage
+  if (!json_to_wire(value, schema::BatchMessage_type, batch, problem)) {
+    error = path_ + ":" + std::to_string(line_at(start)) + ": " + problem;
+    return false;
+  }
+  ++document_;
+  have_batch_ = true;
   return true;
 }
 

@@ -9,7 +9,6 @@
 #include <simdjson.h>
 
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <string>
 
@@ -39,7 +38,12 @@ class archive_reader {
   bool fill(std::size_t at_least, std::string& error);  // reads more into text_
   bool detect(std::string& error);
   bool next_frame(std::string& batch, std::string& error);
-  bool next_lines(std::string& error);  // parses the complete lines buffered into ready_
+  // JSON Lines: a region is the complete lines buffered, parsed by
+  // iterate_many one document per call.
+  bool start_region(std::string& error);
+  bool next_document(std::string& batch, std::string& error);
+  void finish_region();
+  std::uint64_t line_at(std::size_t offset);  // the line a region offset is on
 
   std::string path_;
   std::unique_ptr<byte_stream> stream_;
@@ -48,8 +52,15 @@ class archive_reader {
   std::size_t consumed_ = 0;      // bytes of the (decompressed) input before text_
   bool eof_ = false;
   std::uint64_t line_ = 0;        // JSON Lines: lines before text_
-  std::deque<std::string> ready_; // batches parsed but not yet handed out
   simdjson::ondemand::parser parser_;
+  simdjson::ondemand::document_stream documents_;
+  simdjson::ondemand::document_stream::iterator document_;
+  bool in_region_ = false;
+  bool have_batch_ = false;
+  std::size_t region_end_ = 0;      // the region is text_[0, region_end_)
+  std::uint64_t region_lines_ = 0;  // lines before text_[region_counted_]
+  std::size_t region_counted_ = 0;
+  std::size_t last_start_ = 0;
 };
 
 }  // namespace tcpstats::reader

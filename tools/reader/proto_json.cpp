@@ -1,6 +1,8 @@
 #include "proto_json.hpp"
 
 #include <algorithm>
+#include <bitset>
+#include <deque>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -289,16 +291,6 @@ class wire_reader {
 
 // ---- JSON to wire ----
 
-void put_tag(std::string& out, std::uint64_t number, unsigned type) {
-  char buffer[10];
-  out.append(buffer, write_varint(buffer, (number << 3) | type));
-}
-
-void put_varint(std::string& out, std::uint64_t value) {
-  char buffer[10];
-  out.append(buffer, write_varint(buffer, value));
-}
-
 int base64_digit(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
@@ -308,66 +300,118 @@ int base64_digit(char c) {
   return -1;
 }
 
-bool decode_base64(std::string_view text, std::string& out) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+// Decodes base64 `text` (padding optional) into `out`, which has room for
+// decoded_size(text); returns the end, or nullptr if it is not base64.
+char* decode_base64(std::string_view text, char* out) {
   std::uint32_t bits = 0;
   int count = 0;
   for (const char c : text) {
     const int d = base64_digit(c);
-    if (d < 0) return false;
+    if (d < 0) return nullptr;
     bits = (bits << 6) | static_cast<std::uint32_t>(d);
     count += 6;
     if (count >= 8) {
       count -= 8;
-      out += static_cast<char>((bits >> count) & 0xff);
+      *out++ = static_cast<char>((bits >> count) & 0xff);
     }
   }
-  return count < 6;  // a lone sixth bit group is not base64
+  return count < 6 ? out : nullptr;  // a lone sixth bit group is not base64
+}
+
+std::string_view strip_padding(std::string_view text) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  return text;
 }
 
 class json_reader {
  public:
-  explicit json_reader(std::string& error) : error_(error) {}
+  json_reader(std::string& out, std::string& error) : out_(out), end_(out.size()), error_(error) {}
+  ~json_reader() { out_.resize(end_); }
+  json_reader(const json_reader&) = delete;
+  json_reader& operator=(const json_reader&) = delete;
 
-  bool message(simdjson::ondemand::value value, const schema::message_type& type, std::string& out) {
+  bool message(simdjson::ondemand::value value, const schema::message_type& type) {
     simdjson::ondemand::object object;
     if (value.get_object().get(object) != simdjson::SUCCESS) return fail(type.name, "not a JSON object");
     // Fields are written as they come; if they came out of number order,
     // they are put in it afterwards (this tool and protobuf write them in order).
-    struct piece {
-      int number;
-      std::size_t offset, size;
-    };
-    std::vector<piece> pieces;
-    std::vector<bool> seen(type.by_number.size());
+    if (depth_ == pieces_.size()) pieces_.emplace_back();
+    std::vector<piece>& pieces = pieces_[depth_];
+    pieces.clear();
+    std::bitset<max_field_number + 1> seen;
     bool sorted = true;
-    const std::size_t start = out.size();
+    const std::size_t start = end_;
+    std::size_t next = 0;
+    ++depth_;
+    struct leave {
+      std::size_t& depth;
+      ~leave() { --depth; }
+    } on_return{depth_};
     for (auto member : object) {
-      std::string_view name;
-      if (member.unescaped_key().get(name) != simdjson::SUCCESS) return fail(type.name, "bad key");
-      const schema::field* f = find(type, name);
-      if (f == nullptr) return fail(type.name, ("unknown field \"" + std::string(name) + "\"").c_str());
+      simdjson::ondemand::raw_json_string key;
+      if (member.key().get(key) != simdjson::SUCCESS) return fail(type.name, "bad key");
+      const schema::field* f = find(type, key, next);
+      if (f == nullptr) return fail(type.name, ("unknown field \"" + key_text(key) + "\"").c_str());
       if (seen[static_cast<std::size_t>(f->number)]) {
-        return fail(type.name, ("field \"" + std::string(name) + "\" given twice").c_str());
+        return fail(type.name, ("field \"" + key_text(key) + "\" given twice").c_str());
       }
       seen[static_cast<std::size_t>(f->number)] = true;
       simdjson::ondemand::value v;
       if (member.value().get(v) != simdjson::SUCCESS) return fail(type.name, "bad value");
-      const std::size_t before = out.size();
-      if (!field(*f, v, out)) return false;
+      const std::size_t before = end_;
+      if (!field(*f, v)) return false;
       sorted = sorted && (pieces.empty() || pieces.back().number < f->number);
-      pieces.push_back({f->number, before - start, out.size() - before});
+      pieces.push_back({f->number, before - start, end_ - before});
     }
     if (!sorted) {
       std::stable_sort(pieces.begin(), pieces.end(), [](const piece& a, const piece& b) { return a.number < b.number; });
       std::string ordered;
-      for (const piece& p : pieces) ordered.append(out, start + p.offset, p.size);
-      out.replace(start, std::string::npos, ordered);
+      for (const piece& p : pieces) ordered.append(out_, start + p.offset, p.size);
+      std::memcpy(out_.data() + start, ordered.data(), ordered.size());
     }
     return true;
   }
 
  private:
+  struct piece {
+    int number;
+    std::size_t offset, size;
+  };
+
+  // Room for `n` more bytes at the end; the string grows by doubling and is
+  // cut to size when the reader is done.
+  char* reserve(std::size_t n) {
+    if (out_.size() - end_ < n) out_.resize(std::max(2 * out_.size(), end_ + n + 4096));
+    return out_.data() + end_;
+  }
+  void put_tag(int number, unsigned type) {
+    end_ = static_cast<std::size_t>(
+        write_varint(reserve(10), (static_cast<std::uint64_t>(number) << 3) | type) - out_.data());
+  }
+  void put_varint(std::uint64_t value) {
+    end_ = static_cast<std::size_t>(write_varint(reserve(10), value) - out_.data());
+  }
+  void put_bytes(std::string_view bytes) {
+    std::memcpy(reserve(bytes.size()), bytes.data(), bytes.size());
+    end_ += bytes.size();
+  }
+  // A length-delimited body written in place: room for a 5-byte length
+  // first, closed up once the body's size is known.
+  std::size_t open_length() {
+    reserve(5);
+    end_ += 5;
+    return end_;
+  }
+  void close_length(std::size_t body) {
+    const std::size_t size = end_ - body;
+    char length[10];
+    const auto n = static_cast<std::size_t>(write_varint(length, size) - length);
+    char* at = out_.data() + body - 5;
+    std::memcpy(at, length, n);
+    if (n != 5) std::memmove(at + n, out_.data() + body, size);
+    end_ -= 5 - n;
+  }
+
   bool fail(std::string_view where, const char* what) {
     error_ = std::string(where) + ": " + what;
     return false;
@@ -377,38 +421,63 @@ class json_reader {
     return false;
   }
 
-  static const schema::field* find(const schema::message_type& type, std::string_view name) {
-    for (const auto& f : type.fields) {
-      if (f.json_name == name || f.proto_name == name) return &f;
+  // A key as written (for messages): up to its closing quote.
+  static std::string key_text(simdjson::ondemand::raw_json_string key) {
+    std::string text;
+    for (const char* p = key.raw(); *p != '"'; ++p) {
+      if (*p == '\\' && p[1] != '\0') text += *p++;
+      text += *p;
+    }
+    return text;
+  }
+
+  // Fields come in schema order: the search starts after the previous one.
+  // Names in the schema need no escaping, so the raw key compares as is.
+  static const schema::field* find(const schema::message_type& type, simdjson::ondemand::raw_json_string key,
+                                   std::size_t& next) {
+    const std::size_t count = type.fields.size();
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::size_t i = (next + k) % count;
+      const schema::field& f = type.fields[i];
+      if (key.unsafe_is_equal(f.json_name) || key.unsafe_is_equal(f.proto_name)) {
+        next = i + 1;
+        return &f;
+      }
     }
     return nullptr;
   }
 
-  bool field(const schema::field& f, simdjson::ondemand::value v, std::string& out) {
+  bool field(const schema::field& f, simdjson::ondemand::value v) {
     if (v.is_null()) return true;  // null: the default, absent
-    if (!f.repeated) return scalar(f, v, out, true);
+    if (!f.repeated) return scalar(f, v, true);
     simdjson::ondemand::array array;
     if (v.get_array().get(array) != simdjson::SUCCESS) return fail(f, "expected an array");
     const bool packed = expected_wire_type(f) == varint;
-    std::string values;
+    const std::size_t field_start = end_;
+    std::size_t body = 0;
+    if (packed) {
+      put_tag(f.number, length_delimited);
+      body = open_length();
+    }
     for (auto element : array) {
       simdjson::ondemand::value item;
       if (element.get(item) != simdjson::SUCCESS) return fail(f, "bad array element");
-      if (!scalar(f, item, packed ? values : out, !packed)) return false;
+      if (!scalar(f, item, !packed)) return false;
     }
-    if (packed && !values.empty()) {
-      put_tag(out, static_cast<std::uint64_t>(f.number), length_delimited);
-      put_varint(out, values.size());
-      out += values;
+    if (packed) {
+      if (end_ == body) {
+        end_ = field_start;  // an empty list is not written
+      } else {
+        close_length(body);
+      }
     }
     return true;
   }
 
   // One value; with `tagged`, preceded by its tag (and omitted when a
   // field without presence holds its default, as protobuf serializes).
-  bool scalar(const schema::field& f, simdjson::ondemand::value v, std::string& out, bool tagged) {
+  bool scalar(const schema::field& f, simdjson::ondemand::value v, bool tagged) {
     const bool skip_default = tagged && !f.explicit_presence && !f.repeated;
-    const auto number = static_cast<std::uint64_t>(f.number);
     switch (f.kind) {
       case kind::int32:
       case kind::int64:
@@ -418,16 +487,16 @@ class json_reader {
         std::uint64_t raw = 0;
         if (!integer(f, v, raw)) return false;
         if (skip_default && raw == 0) return true;
-        if (tagged) put_tag(out, number, varint);
-        put_varint(out, raw);
+        if (tagged) put_tag(f.number, varint);
+        put_varint(raw);
         return true;
       }
       case kind::boolean: {
         bool b = false;
         if (v.get_bool().get(b) != simdjson::SUCCESS) return fail(f, "expected true or false");
         if (skip_default && !b) return true;
-        if (tagged) put_tag(out, number, varint);
-        out += static_cast<char>(b ? 1 : 0);
+        if (tagged) put_tag(f.number, varint);
+        put_varint(b ? 1 : 0);
         return true;
       }
       case kind::float64: {
@@ -435,31 +504,39 @@ class json_reader {
         if (!floating(f, v, d)) return false;
         const auto bits = std::bit_cast<std::uint64_t>(d);
         if (skip_default && bits == 0) return true;
-        if (tagged) put_tag(out, number, fixed64);
-        for (int i = 0; i < 8; ++i) out += static_cast<char>(bits >> (8 * i));
+        if (tagged) put_tag(f.number, fixed64);
+        char* p = reserve(8);
+        for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(bits >> (8 * i));
+        end_ += 8;
         return true;
       }
-      case kind::string:
+      case kind::string: {
+        std::string_view text;
+        if (v.get_string().get(text) != simdjson::SUCCESS) return fail(f, "expected a string");
+        if (skip_default && text.empty()) return true;
+        put_tag(f.number, length_delimited);
+        put_varint(text.size());
+        put_bytes(text);
+        return true;
+      }
       case kind::bytes: {
         std::string_view text;
         if (v.get_string().get(text) != simdjson::SUCCESS) return fail(f, "expected a string");
-        std::string decoded;
-        if (f.kind == kind::bytes) {
-          if (!decode_base64(text, decoded)) return fail(f, "not base64");
-          text = decoded;
-        }
-        if (skip_default && text.empty()) return true;
-        put_tag(out, number, length_delimited);
-        put_varint(out, text.size());
-        out += text;
+        text = strip_padding(text);
+        const std::size_t size = text.size() * 6 / 8;
+        if (skip_default && size == 0) return true;
+        put_tag(f.number, length_delimited);
+        put_varint(size);
+        char* end = decode_base64(text, reserve(size));
+        if (end == nullptr) return fail(f, "not base64");
+        end_ = static_cast<std::size_t>(end - out_.data());
         return true;
       }
       case kind::message: {
-        std::string body;
-        if (!message(v, *f.message, body)) return false;
-        put_tag(out, number, length_delimited);
-        put_varint(out, body.size());
-        out += body;
+        put_tag(f.number, length_delimited);
+        const std::size_t body = open_length();
+        if (!message(v, *f.message)) return false;
+        close_length(body);
         return true;
       }
     }
@@ -471,38 +548,32 @@ class json_reader {
   bool integer(const schema::field& f, simdjson::ondemand::value v, std::uint64_t& raw) {
     simdjson::ondemand::json_type type;
     if (v.type().get(type) != simdjson::SUCCESS) return fail(f, "bad value");
-    std::string_view text;
-    if (type == simdjson::ondemand::json_type::string) {
-      if (v.get_string().get(text) != simdjson::SUCCESS) return fail(f, "bad string");
-      if (f.kind == kind::enumeration) {
-        for (const auto& e : f.values) {
-          if (e.name == text) {
-            raw = static_cast<std::uint64_t>(static_cast<std::int64_t>(e.number));
-            return true;
-          }
+    const bool quoted = type == simdjson::ondemand::json_type::string;
+    if (!quoted && type != simdjson::ondemand::json_type::number) return fail(f, "expected a number");
+    if (f.kind == kind::enumeration && quoted) {
+      std::string_view name;
+      if (v.get_string().get(name) != simdjson::SUCCESS) return fail(f, "bad string");
+      for (const auto& e : f.values) {
+        if (e.name == name) {
+          raw = static_cast<std::uint64_t>(static_cast<std::int64_t>(e.number));
+          return true;
         }
-        return fail(f, ("unknown value \"" + std::string(text) + "\"").c_str());
       }
-    } else if (type == simdjson::ondemand::json_type::number) {
-      text = v.raw_json_token();
-      while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\t' || text.back() == '\r')) {
-        text.remove_suffix(1);
-      }
-    } else {
-      return fail(f, "expected a number");
+      return fail(f, ("unknown value \"" + std::string(name) + "\"").c_str());
     }
-    const bool is_signed = f.kind == kind::int32 || f.kind == kind::int64 || f.kind == kind::enumeration;
-    if (is_signed) {
+    if (f.kind == kind::int32 || f.kind == kind::int64 || f.kind == kind::enumeration) {
       std::int64_t value = 0;
-      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-      if (ec != std::errc{} || end != text.data() + text.size()) return fail(f, "not an integer in range");
+      if ((quoted ? v.get_int64_in_string() : v.get_int64()).get(value) != simdjson::SUCCESS) {
+        return fail(f, "not an integer in range");
+      }
       if (f.kind != kind::int64 && (value < INT32_MIN || value > INT32_MAX)) return fail(f, "out of range");
       raw = static_cast<std::uint64_t>(value);
-    } else {
-      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), raw);
-      if (ec != std::errc{} || end != text.data() + text.size()) return fail(f, "not an integer in range");
-      if (f.kind == kind::uint32 && raw > UINT32_MAX) return fail(f, "out of range");
+      return true;
     }
+    if ((quoted ? v.get_uint64_in_string() : v.get_uint64()).get(raw) != simdjson::SUCCESS) {
+      return fail(f, "not an integer in range");
+    }
+    if (f.kind == kind::uint32 && raw > UINT32_MAX) return fail(f, "out of range");
     return true;
   }
 
@@ -527,7 +598,14 @@ class json_reader {
     return true;
   }
 
+  static constexpr std::size_t max_field_number = 511;
+  static_assert(std::size(schema::TcpSocketRecord_by_number) <= max_field_number + 1);
+
+  std::string& out_;
+  std::size_t end_;  // out_'s bytes past end_ are room, not content
   std::string& error_;
+  std::deque<std::vector<piece>> pieces_;  // one list per nesting depth, reused (stable addresses)
+  std::size_t depth_ = 0;
 };
 
 }  // namespace
@@ -545,8 +623,8 @@ bool validate_wire(std::string_view wire, const schema::message_type& type, std:
 
 bool json_to_wire(simdjson::ondemand::value value, const schema::message_type& type, std::string& out,
                   std::string& error) {
-  json_reader reader(error);
-  return reader.message(value, type, out);
+  json_reader reader(out, error);
+  return reader.message(value, type);
 }
 
 }  // namespace tcpstats::reader
