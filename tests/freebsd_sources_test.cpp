@@ -4,6 +4,9 @@
 // input.
 #include <catch2/catch.hpp>
 
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -255,5 +258,15 @@ TEST_CASE("corrupted kern.file and /dev/tcpstats input never crashes", "[freebsd
     }
     (void)freebsd::decode_tcpstat(b, {14, 0});
     (void)freebsd::decode_tcp_states(a);
+  }
+}
+
+TEST_CASE("the committed FreeBSD samples are what make_freebsd_sample writes", "[freebsd][samples]") {
+  for (const auto& [name, bytes] : all_freebsd_samples()) {
+    INFO(name << ": run make_freebsd_sample tests/data/freebsd");
+    std::ifstream in(std::string(TCPSTATS_TEST_DATA) + "/freebsd/" + name, std::ios::binary);
+    const std::vector<char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(raw.size() == bytes.size());
+    CHECK(std::memcmp(raw.data(), bytes.data(), raw.size()) == 0);
   }
 }

@@ -171,7 +171,8 @@ inline std::vector<std::byte> sample_tcpstat(const std::string& version) {
   const auto& layout = freebsd_reference_layouts::instance().get(version, "tcpstat");
   return tcpstat_blob(version, [&](const std::string& name) { return layout.fields.at(name).index * 1000 + 7; });
 }
-inline constexpr std::array<std::uint64_t, 11> sample_states{0, 2, 0, 1, 1, 0, 0, 0, 0, 0, 1};
+// The kernel counts every connection, also those the reader may not see.
+inline constexpr std::array<std::uint64_t, 11> sample_states{0, 2, 0, 1, 3, 0, 0, 0, 0, 0, 1};
 
 // sample.dev_tcpstats: a listener, an established IPv4 connection with every
 // field set, a syncache entry and an established IPv6 connection.
@@ -313,11 +314,15 @@ inline std::vector<std::byte> build_sequence_pass(int pass) {
 }
 
 // The pass's net.inet.tcp.stats (14's order): member i holds
-// 1000 × pass × (i + 1), so every counter advances between passes.
+// 1000 × pass × (i + 1), so every counter advances between passes, except
+// the retransmitted and duplicate packets: 50 × pass and 30 × pass.
 inline std::vector<std::byte> sequence_tcpstat(int pass) {
   const auto& layout = freebsd_reference_layouts::instance().get("14", "tcpstat");
-  return tcpstat_blob("14", [&](const std::string& name) {
-    return 1000 * static_cast<std::uint64_t>(pass) * (layout.fields.at(name).index + 1);
+  const auto p = static_cast<std::uint64_t>(pass);
+  return tcpstat_blob("14", [&](const std::string& name) -> std::uint64_t {
+    if (name == "tcps_sndrexmitpack") return 50 * p;
+    if (name == "tcps_rcvduppack") return 30 * p;
+    return 1000 * p * (layout.fields.at(name).index + 1);
   });
 }
 
