@@ -298,6 +298,21 @@ TEST_CASE("/dev/tcpstats dumps: RTT and sequence numbers, by meta or by sniffing
   CHECK_FALSE(sniffed.records(1).has_pid());  // no kern.file beside it
 }
 
+TEST_CASE("process names as `ps -axo pid=,comm=` writes them", "[cli][freebsd]") {
+  temp_dir dir;
+  const auto copy = copy_sample(dir, "sample-14.pcblist", {".meta.json", ".kern_file"});
+  write_all(copy + ".commands", "  700 sshd\n  812 nginx: master\n\n 1200 python3.11\n");
+  const auto b = replay_one(copy);
+  CHECK(b.records(1).command() == "sshd");
+  CHECK(b.records(2).command() == "nginx: master");
+  CHECK(b.records(3).command() == "python3.11");
+  // Without the commands file, pid and fd still come from kern.file.
+  fs::remove(copy + ".commands");
+  const auto bare = replay_one(copy);
+  CHECK(bare.records(2).pid() == 812);
+  CHECK_FALSE(bare.records(2).has_command());
+}
+
 TEST_CASE("--capture writes the FreeBSD side files back", "[cli][freebsd]") {
   temp_dir dir;
   const auto original = replay_one(data + "sample-14.pcblist");

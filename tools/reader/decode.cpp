@@ -141,15 +141,17 @@ bool decode_linux(const raw_pass& raw, pass_info& out, record_sink& sink, std::s
   return static_cast<bool>(walked);
 }
 
-// FILE.commands: one "PID COMMAND" line per process. False on a line that
-// does not start with a pid and a space.
+// FILE.commands: one "PID COMMAND" line per process (leading blanks allowed,
+// as `ps -axo pid=,comm=` writes them). False on a line that does not start
+// with a pid and a space.
 bool parse_commands(std::string_view text, std::unordered_map<std::int32_t, short_name>& out, std::string& error) {
   std::size_t line_number = 0;
   while (!text.empty()) {
     ++line_number;
     const std::size_t end = text.find('\n');
-    const std::string_view line = text.substr(0, end);
+    std::string_view line = text.substr(0, end);
     text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
     if (line.empty()) continue;
     std::int32_t pid = 0;
     const auto [rest, ec] = std::from_chars(line.data(), line.data() + line.size(), pid);
