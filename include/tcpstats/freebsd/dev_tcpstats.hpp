@@ -169,7 +169,7 @@ inline void materialize(const tcpstats_record_view& r, connection_record& out) n
   const auto name = [&r](field f) -> std::optional<short_name> {
     const auto text = r.name(f);
     if (text.empty()) return std::nullopt;
-    return short_name::from_untrusted(text);
+    return short_name::from_untrusted(text);  // valid UTF-8 whatever the module wrote
   };
   out.tcp_flags = u32(tsr_flags_tcp);
   out.snd_cwnd = u32(tsr_snd_cwnd);

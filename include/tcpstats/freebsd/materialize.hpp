@@ -28,9 +28,14 @@ inline constexpr std::uint8_t inp_ipv6 = 0x2;
   return value < 0 ? 0u : static_cast<std::uint32_t>(value);
 }
 
-[[nodiscard]] constexpr std::optional<short_name> name_of(std::string_view text) {
+// A kernel name; bytes that are not UTF-8 become '?'. Names are ASCII in
+// practice: those skip the UTF-8 check, the costliest part of a record.
+[[nodiscard]] constexpr std::optional<short_name> name_of(std::string_view text) noexcept {
   if (text.empty()) return std::nullopt;
-  return short_name::from_untrusted(text);
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return short_name::from_untrusted(text);
+  }
+  return short_name(text);
 }
 
 [[nodiscard]] constexpr ip_address ipv6_of(const std::array<std::uint8_t, 16>& bytes, std::uint32_t zone) noexcept {
