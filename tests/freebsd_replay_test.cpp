@@ -24,8 +24,7 @@ namespace {
 
 const std::string tool = TCPSTATS_READER;
 const std::string data = std::string(TCPSTATS_TEST_DATA) + "/freebsd/";
-constexpr std::uint64_t so_listener = 0xfffff80001a00000, so_established = 0xfffff80001b00000,
-                        so_link_local = 0xfffff80001c00000;
+constexpr std::uint64_t so_listener = 0xfffff80001a00000, so_established = 0xfffff80001b00000;
 
 std::vector<pb::BatchMessage> replay(std::vector<std::string> args) {
   args.insert(args.begin(), tool);
