@@ -213,6 +213,18 @@ TEST_CASE("FreeBSD 12 and 13 samples: older layouts through the tool", "[cli][fr
   CHECK(replay_one(copy).records(2).encaps_port() == 0u);
 }
 
+TEST_CASE("a list that changed during the read is flagged", "[cli][freebsd]") {
+  temp_dir dir;
+  const auto copy = copy_sample(dir, "sample-14.pcblist", {".meta.json"});
+  std::string bytes = read_all(copy);
+  bytes[bytes.size() - 64 + 16] = '\xf5';  // trailer xig_gen 500 -> 501
+  write_all(copy, bytes);
+  const auto b = replay_one(copy);
+  CHECK(b.metadata().pcblist_generation() == 501u);  // the trailer's
+  CHECK(b.metadata().pcblist_generation_changed());
+  CHECK(b.records_size() == 6);  // still skipped: newer than the header's 500
+}
+
 TEST_CASE("FreeBSD 15 sample: net.inet.tcp.stats in 15's member order", "[cli][freebsd]") {
   const auto batches = replay({"--replay", data + "sample-15.pcblist", "--replay", data + "sample-15.pcblist"});
   REQUIRE(batches.size() == 2);

@@ -4,6 +4,7 @@
 // input.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -14,6 +15,7 @@
 #include "freebsd_sample.hpp"
 #include "tcpstats/freebsd/dev_tcpstats.hpp"
 #include "tcpstats/freebsd/kern_file.hpp"
+#include "tcpstats/freebsd/pcblist.hpp"
 #include "tcpstats/freebsd/socket_owners.hpp"
 #include "tcpstats/freebsd/tcpstat.hpp"
 
@@ -269,4 +271,43 @@ TEST_CASE("the committed FreeBSD samples are what make_freebsd_sample writes", "
     REQUIRE(raw.size() == bytes.size());
     CHECK(std::memcmp(raw.data(), bytes.data(), raw.size()) == 0);
   }
+}
+
+namespace {
+// A pcblist of just a header and a trailer, and a tcp.states array, built in
+// a constant expression: the parsers run there too, where any undefined
+// behaviour (a read out of bounds, an overflow) is a compile error.
+constexpr std::array<std::byte, 128> constant_empty_list(std::uint64_t header_gen, std::uint64_t trailer_gen) {
+  std::array<std::byte, 128> out{};
+  for (std::size_t half = 0; half < 2; ++half) {
+    const std::size_t base = half * 64;
+    out[base] = std::byte{64};
+    const std::uint64_t gen = half == 0 ? header_gen : trailer_gen;
+    for (std::size_t i = 0; i < 8; ++i) out[base + 16 + i] = std::byte((gen >> (8 * i)) & 0xff);
+  }
+  return out;
+}
+constexpr std::array<std::byte, 88> constant_states() {
+  std::array<std::byte, 88> out{};
+  for (std::size_t state = 0; state < 11; ++state) out[state * 8] = std::byte(state + 1);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("the parsers run in constant expressions", "[freebsd][constexpr]") {
+  static constexpr auto list_bytes = constant_empty_list(7, 8);
+  STATIC_REQUIRE(freebsd::pcblist::parse(list_bytes).has_value());
+  STATIC_REQUIRE(freebsd::pcblist::parse(list_bytes)->header().xig_gen() == 7);
+  STATIC_REQUIRE(freebsd::pcblist::parse(std::span(list_bytes).first(63)).error() ==
+                 parse_error{errc::truncated_header, 63});
+  static constexpr auto states = constant_states();
+  STATIC_REQUIRE((*freebsd::decode_tcp_states(states))[10] == 11);
+  STATIC_REQUIRE(freebsd::xfile_list::parse(std::span(states).first(0))->size() == 0);
+  STATIC_REQUIRE(freebsd::xfile_list::parse(states).error() == parse_error{errc::unexpected_length, 0});
+  // Its first u32 (1) reads as version 1; the length after it (0) is wrong.
+  STATIC_REQUIRE(freebsd::tcpstats_records::parse(states).error() == parse_error{errc::unexpected_length, 0});
+  // And at run time, the walk of the same bytes reports the generation change.
+  const auto list = freebsd::pcblist::parse(list_bytes);
+  auto records = list->records();
+  CHECK(records.trailer()->xig_gen() == 8u);
 }
