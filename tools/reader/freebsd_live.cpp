@@ -1,8 +1,9 @@
 #include "freebsd_live.hpp"
 
 #include <fcntl.h>
-#include <sys/types.h>
+#include <sys/param.h>  // before sys/user.h, as FreeBSD's own tools include them
 #include <sys/sysctl.h>
+#include <sys/types.h>
 #include <sys/user.h>
 #include <time.h>
 #include <unistd.h>
