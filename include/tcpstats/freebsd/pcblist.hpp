@@ -88,9 +88,13 @@ class record_range {
   // The next live record; empty at the trailer or on an error (failure_
   // set). Invariant: cursor_ <= buffer size.
   std::optional<xtcpcb_view> next_record() noexcept {
+    const std::size_t size = buffer_.size();
     for (;;) {
-      const std::size_t pos = cursor_;
-      const std::size_t remaining = buffer_.size() - pos;
+      // cursor_ <= size always holds; stated here so that the optimiser can
+      // prove every read below in bounds (g++ -O3 warns otherwise when the
+      // buffer's size is a known constant).
+      const std::size_t pos = cursor_ <= size ? cursor_ : size;
+      const std::size_t remaining = size - pos;
       if (remaining == 0) return fail(errc::missing_trailer, pos);
       if (remaining < 8) return fail(errc::truncated_record, pos);
       const std::uint64_t len = tcpstats::detail::load_le_unchecked<std::uint64_t>(buffer_.data() + pos);
@@ -99,10 +103,11 @@ class record_range {
       if (len == xinpgen_view::size) {
         if (len != remaining) return fail(errc::trailing_garbage, pos + xinpgen_view::size);
         trailer_ = xinpgen_view(buffer_.subspan(pos, xinpgen_view::size), pos);
-        cursor_ = buffer_.size();
+        cursor_ = size;
         return std::nullopt;
       }
       if (len != xtcpcb_view::size) return fail(errc::unexpected_length, pos);
+      if (!fits(size, pos, xtcpcb_view::size)) return fail(errc::truncated_record, pos);  // implied by len <= remaining
       cursor_ = pos + xtcpcb_view::size;
       const xtcpcb_view record(buffer_.subspan(pos, xtcpcb_view::size), pos, *layout_);
       if (record.inp_gencnt() > header_gen_) {
