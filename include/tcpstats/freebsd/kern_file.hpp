@@ -19,6 +19,14 @@ inline constexpr std::int16_t dtype_socket = 2;
 
 // One struct xfile. Valid while the parsed buffer is.
 class xfile_view {
+  // struct xfile is the same in every known release. Before the accessors,
+  // so that clang can evaluate them in constant expressions.
+  static constexpr const layouts::xfile_layout& layout() noexcept { return layouts::xfile.back(); }
+  template <class T>
+  [[nodiscard]] constexpr T get(field f) const noexcept {
+    return tcpstats::detail::load_le_unchecked<T>(bytes_.data() + f.offset);
+  }
+
  public:
   static constexpr std::size_t size = 128;
 
@@ -38,13 +46,6 @@ class xfile_view {
   [[nodiscard]] constexpr bool is_socket() const noexcept { return xf_type() == dtype_socket; }
 
  private:
-  // struct xfile is the same in every known release.
-  static constexpr const layouts::xfile_layout& layout() noexcept { return layouts::xfile.back(); }
-  template <class T>
-  [[nodiscard]] constexpr T get(field f) const noexcept {
-    return tcpstats::detail::load_le_unchecked<T>(bytes_.data() + f.offset);
-  }
-
   std::span<const std::byte> bytes_{};
   std::size_t offset_ = 0;
 };

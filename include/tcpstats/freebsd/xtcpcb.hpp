@@ -48,6 +48,14 @@ template <class Layout, std::size_t N>
 
 // The list header (and, with the same layout, trailer): struct xinpgen.
 class xinpgen_view {
+  // Before the accessors: clang evaluates them in constant expressions only
+  // when the helpers they call are already defined.
+  static constexpr const layouts::xinpgen_layout& layout() noexcept { return layouts::xinpgen.back(); }
+  template <class T>
+  [[nodiscard]] constexpr T get(field f) const noexcept {
+    return tcpstats::detail::load_le_unchecked<T>(bytes_.data() + f.offset);
+  }
+
  public:
   static constexpr std::size_t size = 64;
 
@@ -67,12 +75,6 @@ class xinpgen_view {
   [[nodiscard]] constexpr std::uint64_t xig_sogen() const noexcept { return get<std::uint64_t>(layout().xig_sogen); }
 
  private:
-  static constexpr const layouts::xinpgen_layout& layout() noexcept { return layouts::xinpgen.back(); }
-  template <class T>
-  [[nodiscard]] constexpr T get(field f) const noexcept {
-    return tcpstats::detail::load_le_unchecked<T>(bytes_.data() + f.offset);
-  }
-
   std::span<const std::byte> bytes_{};
   std::size_t offset_ = 0;
 };
