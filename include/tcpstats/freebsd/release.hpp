@@ -55,7 +55,10 @@ inline constexpr freebsd_release newest_known_release{15, 0};
 namespace detail {
 
 // struct xtcpcb of a release: 12, 13 and 14 have their own; 15 and anything
-// newer use 15's (only spare slots were renamed so far).
+// newer use 15's (only spare slots were renamed so far). The reference
+// establishes 13's table (xt_encaps_port at 640) for 13.0 and 13.1; whether
+// a later 13.x took over 14's t_dsack_* fields is not established, so every
+// 13.x uses 13's table until it is.
 [[nodiscard]] constexpr const layouts::xtcpcb_layout& xtcpcb_layout_for(freebsd_release release) noexcept {
   if (release.major <= 12) return layouts::xtcpcb[0];
   if (release.major == 13) return layouts::xtcpcb[1];
