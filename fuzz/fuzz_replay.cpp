@@ -1,5 +1,5 @@
-// The tool's replay path as a whole: raw bytes in (as macOS and Linux
-// dumps, the first byte choosing), a batch out in both formats, read back
+// The tool's replay path as a whole: raw bytes in (as macOS, Linux or
+// FreeBSD dumps, the first byte choosing: 0, 1, 2 modulo 3), a batch out in both formats, read back
 // by protobuf: the JSON Lines text must parse (protobuf's own JSON parser)
 // to exactly the message the binary frame holds, and the direct encoders
 // must match protobuf's serializer and printer record by record.
@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   reader::raw_pass raw;
   raw.table = reader::byte_blob(std::vector<std::byte>(reinterpret_cast<const std::byte*>(data) + 1,
                                                        reinterpret_cast<const std::byte*>(data) + size));
-  const auto source = data[0] % 2 == 0 ? reader::platform::macos : reader::platform::linux_;
+  const reader::platform sources[] = {reader::platform::macos, reader::platform::linux_, reader::platform::freebsd};
+  const auto source = sources[data[0] % 3];
   reader::pass p;
   std::string error;
   if (!reader::decode_raw_pass(raw, source, p, error)) {

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "freebsd_sample.hpp"
 #include "netlink_builder.hpp"
 #include "xnu_blob_builder.hpp"
 #include "xnu_connection.hpp"
@@ -82,6 +83,26 @@ int main(int argc, char** argv) {
   write("sock_diag", "kernel-error", netlink_builder().error(-13).bytes());
   // Any bytes seed the round trip; a few of different lengths.
   for (int i = 0; i < 4; ++i) write("xnu_roundtrip", "seed-" + std::to_string(i), std::vector<std::byte>(i * 7 + 1, std::byte(i)));
+  // FreeBSD: the committed samples (first byte: the release, 12 + byte % 5),
+  // side files, and edge cases; the replay target gets the dumps (prefix 2).
+  const fs::path freebsd_data = root / "tests" / "data" / "freebsd";
+  for (const std::string version : {"12", "13", "14", "15"}) {
+    const auto dump = read(freebsd_data / ("sample-" + version + ".pcblist"));
+    write("freebsd", "sample-" + version, dump, static_cast<std::uint8_t>(std::stoi(version) - 12));
+    write("replay", "freebsd-sample-" + version, dump, 2);
+  }
+  write("freebsd", "seq-2", read(freebsd_data / "seq-2.pcblist"), 2);
+  write("freebsd", "kern-file", read(freebsd_data / "sample-14.pcblist.kern_file"), 2);
+  write("freebsd", "tcp-stats-15", read(freebsd_data / "sample-15.pcblist.tcp_stats"), 3);
+  write("freebsd", "tcp-states", read(freebsd_data / "sample-14.pcblist.tcp_states"), 2);
+  write("freebsd", "dev-tcpstats", read(freebsd_data / "sample.dev_tcpstats"), 2);
+  write("replay", "freebsd-dev-tcpstats", read(freebsd_data / "sample.dev_tcpstats"), 2);
+  write("freebsd", "empty-list", freebsd_blob("14").header(0, 1).trailer(0, 1).finish(), 2);
+  {
+    auto cut = read(freebsd_data / "sample-13.pcblist");
+    cut.resize(cut.size() - 100);
+    write("freebsd", "truncated", cut, 1);
+  }
   // meta files
   for (const auto& entry : fs::directory_iterator(root / "tests" / "data" / "xnu")) {
     if (entry.path().extension() == ".json" && entry.path().string().find(".meta.") != std::string::npos) {

@@ -57,7 +57,7 @@ TEST_CASE("every error code has its own text", "[bytes][error]") {
                     errc::zero_length, errc::record_too_short, errc::duplicate_record,
                     errc::record_outside_group, errc::missing_trailer, errc::trailing_garbage,
                     errc::invalid_state, errc::invalid_release, errc::kernel_error, errc::bad_attribute,
-                    errc::missing_done}) {
+                    errc::missing_done, errc::unexpected_length, errc::unsupported_version}) {
     CHECK(tcpstats::to_string(code) != tcpstats::to_string(static_cast<errc>(255)));
   }
 }

@@ -204,6 +204,20 @@ tcpstats::connection_record random_record(std::mt19937_64& rng) {
   r.bbr_pacing_gain = maybe(rng, u32());
   r.bbr_cwnd_gain = maybe(rng, u32());
   r.sockopt = maybe(rng, static_cast<std::uint16_t>(rng()));
+  r.sack_blocks = maybe(rng, u32());
+  r.ecn_ce_delivered = maybe(rng, u32());
+  r.ecn_ce_received = maybe(rng, u32());
+  r.negotiated_options = maybe(rng, u32());
+  r.tlp_probes_sent = maybe(rng, u32());
+  r.tlp_bytes_sent = maybe(rng, u64());
+  r.dsack_tlp_bytes = maybe(rng, u32());
+  r.fib = maybe(rng, u32());
+  r.listen_queue_incomplete = maybe(rng, u32());
+  r.so_options = maybe(rng, u32());
+  r.so_state = maybe(rng, u32());
+  r.inp_flags = maybe(rng, u32());
+  r.inp_flags2 = maybe(rng, u32());
+  r.syncache_entry = maybe(rng, rng() % 2 == 0);
   return r;
 }
 
@@ -211,7 +225,8 @@ std::vector<reader::data_source> random_sources(std::mt19937_64& rng) {
   static constexpr reader::data_source all[] = {
       reader::data_source::macos_pcblist_n, reader::data_source::freebsd_pcblist,
       reader::data_source::kern_file,       reader::data_source::linux_sock_diag,
-      reader::data_source::linux_proc_fd,   reader::data_source::macos_tcp_stats};
+      reader::data_source::linux_proc_fd,   reader::data_source::macos_tcp_stats,
+      reader::data_source::freebsd_kld,     reader::data_source::freebsd_tcp_states};
   std::vector<reader::data_source> out;
   for (const auto s : all) {
     if (rng() % 2) out.push_back(s);

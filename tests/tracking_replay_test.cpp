@@ -337,3 +337,50 @@ TEST_CASE("the table shows rates, gone connections and the tracker's counts", "[
   CHECK(result.out.find("GONE   10.1.0.1:1002") != std::string::npos);
   CHECK(lines[13] == "4 connections: 4 ESTAB; 2 new, 2 gone");
 }
+
+TEST_CASE("FreeBSD sequence: deltas, a counter that falls, closes and a reused socket", "[reader][tracking]") {
+  // tests/data/freebsd/README.md describes the three passes.
+  const std::string dir = std::string(TCPSTATS_TEST_DATA) + "/freebsd/";
+  const std::vector<std::string> files{dir + "seq-1.pcblist", dir + "seq-2.pcblist", dir + "seq-3.pcblist"};
+  const auto batches = replay(files, {"--deltas"});
+  REQUIRE(batches.size() == 3);
+
+  std::map<std::uint32_t, pb::TcpSocketRecord> by_remote;
+  for (const auto& r : batches[1].records()) by_remote[r.remote_port()] = r;
+  const auto& b2 = by_remote.at(50001);
+  CHECK(b2.delta_rexmit_packets() == 2);
+  CHECK(b2.delta_ooo_packets() == 0);
+  CHECK(b2.delta_zerowin() == 0);
+  CHECK(b2.connection_age_ms() == 1000);  // since first seen: FreeBSD's pcblist has no start time
+  CHECK(by_remote.at(443).state() == pb::TCP_STATE_FIN_WAIT_2);
+  CHECK(by_remote.at(443).delta_rexmit_packets() == 1);
+  CHECK_FALSE(by_remote.at(40000).has_delta_ooo_packets());  // D is new
+  CHECK(by_remote.at(6000).delta_rexmit_packets() == 2);
+  const auto& s2 = batches[1].summary();
+  CHECK(s2.connections_new() == 1);
+  CHECK(s2.connections_closed() == 0);
+  CHECK(s2.delta_snd_total_packets() == 18000u);
+  CHECK(s2.snd_total_packets_per_sec() == 18000.0);
+  CHECK(s2.delta_snd_rexmit_packets() == 50u);
+
+  std::map<std::uint32_t, pb::TcpSocketRecord> open3, closed3;
+  for (const auto& r : batches[2].records()) (r.closed() ? closed3 : open3)[r.remote_port()] = r;
+  CHECK(open3.at(50001).delta_rexmit_packets() == 4);
+  CHECK(open3.at(50001).delta_ooo_packets() == 1);
+  CHECK(open3.at(50001).delta_zerowin() == 1);
+  CHECK_FALSE(open3.at(40000).has_delta_ooo_packets());  // 7 -> 4: fell, no delta
+  CHECK(open3.at(40000).delta_rexmit_packets() == 2);
+  REQUIRE(closed3.size() == 2);
+  CHECK(closed3.at(443).state() == pb::TCP_STATE_FIN_WAIT_2);  // C's last values
+  CHECK(closed3.at(443).rexmit_packets() == 1);
+  CHECK(closed3.at(6000).local_port() == 5000);  // E's old connection, its socket reused
+  CHECK(closed3.at(6000).rexmit_packets() == 12);
+  CHECK_FALSE(open3.at(7000).has_delta_rexmit_packets());  // the reuse is new
+  CHECK(batches[2].summary().connections_new() == 1);
+  CHECK(batches[2].summary().connections_closed() == 2);
+
+  const auto changes = replay(files, {"--changes-only"});
+  REQUIRE(changes.size() == 3);
+  CHECK(changes[1].records_size() == 4);  // the listener did not change
+  CHECK(changes[1].summary().connections_unchanged() == 1);
+}

@@ -171,6 +171,20 @@ inline std::string record_text(const connection_record& r) {
   TCPSTATS_FIELD(bbr_pacing_gain);
   TCPSTATS_FIELD(bbr_cwnd_gain);
   TCPSTATS_FIELD(sockopt);
+  TCPSTATS_FIELD(sack_blocks);
+  TCPSTATS_FIELD(ecn_ce_delivered);
+  TCPSTATS_FIELD(ecn_ce_received);
+  TCPSTATS_FIELD(negotiated_options);
+  TCPSTATS_FIELD(tlp_probes_sent);
+  TCPSTATS_FIELD(tlp_bytes_sent);
+  TCPSTATS_FIELD(dsack_tlp_bytes);
+  TCPSTATS_FIELD(fib);
+  TCPSTATS_FIELD(listen_queue_incomplete);
+  TCPSTATS_FIELD(so_options);
+  TCPSTATS_FIELD(so_state);
+  TCPSTATS_FIELD(inp_flags);
+  TCPSTATS_FIELD(inp_flags2);
+  TCPSTATS_FIELD(syncache_entry);
 #undef TCPSTATS_FIELD
   if (r.user_space_flow) out += " user_space_flow";
   return out;

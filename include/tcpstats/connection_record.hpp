@@ -263,6 +263,23 @@ struct connection_record {
   std::optional<std::uint32_t> bbr_cwnd_gain;
   std::optional<std::uint16_t> sockopt;
 
+  // FreeBSD: net.inet.tcp.pcblist (struct xtcpcb) and the /dev/tcpstats
+  // kernel module's records; see proto/tcp_stats.proto for each field's
+  // kernel member. Absent for every other source.
+  std::optional<std::uint32_t> sack_blocks;         // SACK blocks held (tsr_rcv_numsacks)
+  std::optional<std::uint32_t> ecn_ce_delivered;    // tsr_delivered_ce
+  std::optional<std::uint32_t> ecn_ce_received;     // tsr_received_ce
+  std::optional<std::uint32_t> negotiated_options;  // tsr_options
+  std::optional<std::uint32_t> tlp_probes_sent;     // tsr_total_tlp
+  std::optional<std::uint64_t> tlp_bytes_sent;      // tsr_total_tlp_bytes
+  std::optional<std::uint32_t> dsack_tlp_bytes;     // xtcpcb t_dsack_tlp_bytes (14+)
+  std::optional<std::uint32_t> fib;                 // inc_fibnum: the routing table
+  std::optional<std::uint32_t> listen_queue_incomplete;  // listeners: so_incqlen
+  std::optional<std::uint32_t> so_options;          // SO_* bits
+  std::optional<std::uint32_t> so_state;            // SS_* bits
+  std::optional<std::uint32_t> inp_flags;           // INP_* bits
+  std::optional<std::uint32_t> inp_flags2;          // INP_* (second word) bits
+  std::optional<bool> syncache_entry;               // a SYN_RECEIVED syncache entry (no PCB)
 
   friend bool operator==(const connection_record&, const connection_record&) = default;
 };

@@ -33,6 +33,8 @@ enum class errc : std::uint8_t {
   kernel_error,          // the kernel answered with an error (detail: its errno)
   bad_attribute,         // a netlink attribute's length is impossible
   missing_done,          // a netlink dump ends without NLMSG_DONE
+  unexpected_length,     // a fixed-size record declares another length
+  unsupported_version,   // a record's format version is not a known one
 };
 
 // Human-readable text for an error code; never empty.
@@ -52,6 +54,8 @@ enum class errc : std::uint8_t {
     case errc::kernel_error: return "the kernel reported an error";
     case errc::bad_attribute: return "netlink attribute length is out of bounds";
     case errc::missing_done: return "netlink dump ends without NLMSG_DONE";
+    case errc::unexpected_length: return "record length is not its struct's size";
+    case errc::unsupported_version: return "record format version is not a known one";
   }
   return "unknown error";
 }

@@ -121,6 +121,8 @@ struct summary_inputs {
 // visit_metadata_fields, and
 //   state_counts(num, name, const state_tally&)   repeated StateBucket, one
 //                                                 per state present
+//   kernel_state_counts(num, name, optional<array<u64, 11>>)   repeated
+//                                  StateBucket, every state (FreeBSD)
 template <class Visitor>
 void visit_summary_fields(const summary_inputs& in, Visitor& v) {
   using c = system_counters;
@@ -162,6 +164,7 @@ void visit_summary_fields(const summary_inputs& in, Visitor& v) {
   v.optional(32, "connectionsNew", count(&tracker_counts::new_connections));
   v.optional(33, "connectionsClosed", count(&tracker_counts::closed));
   v.optional(34, "connectionsUnchanged", count(&tracker_counts::unchanged));
+  v.kernel_state_counts(200, "kernelStateCounts", in.info.kernel_state_counts);
 }
 
 }  // namespace tcpstats::reader

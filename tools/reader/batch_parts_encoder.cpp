@@ -15,6 +15,11 @@ namespace tcpstats::reader {
 
 namespace {
 
+// StateBucket.count is 32-bit; no host holds 2^32 connections.
+std::uint32_t clamped_count(std::uint64_t count) {
+  return count > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(count);
+}
+
 // `text` if it is valid UTF-8; otherwise a copy in `storage` where each byte
 // that is not part of a valid sequence is '?' (the rule of
 // short_name::from_untrusted: no overlong forms, surrogates or code points
@@ -127,6 +132,18 @@ class wire_visitor {
       out_.append(bucket);
     }
   }
+  void kernel_state_counts(int number, std::string_view, const std::optional<std::array<std::uint64_t, 11>>& counts) {
+    if (!counts) return;
+    for (std::size_t state = 0; state < counts->size(); ++state) {
+      std::string bucket;  // every state, zeros included
+      wire_visitor fields(bucket);
+      fields.implicit(1, "state", state + 1);
+      fields.implicit(2, "count", clamped_count((*counts)[state]));
+      tag(number, wire_length_delimited);
+      append_varint(out_, bucket.size());
+      out_.append(bucket);
+    }
+  }
 
  private:
   void tag(int number, std::uint32_t wire_type) {
@@ -206,6 +223,20 @@ class json_visitor {
       json_visitor bucket(out_);
       bucket.enumeration(1, "state", static_cast<int>(state), tcp_state_enum_names[state]);
       bucket.implicit(2, "count", tally.by_state[state]);
+      out_ += '}';
+    }
+    out_ += ']';
+  }
+  void kernel_state_counts(int, std::string_view name, const std::optional<std::array<std::uint64_t, 11>>& counts) {
+    if (!counts) return;
+    key(name);
+    out_ += '[';
+    for (std::size_t state = 0; state < counts->size(); ++state) {
+      if (state != 0) out_ += ',';
+      out_ += '{';
+      json_visitor bucket(out_);
+      bucket.enumeration(1, "state", static_cast<int>(state + 1), tcp_state_enum_names[state + 1]);
+      bucket.implicit(2, "count", clamped_count((*counts)[state]));
       out_ += '}';
     }
     out_ += ']';

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <system_error>
+#include <utility>
 
 #include "meta_file.hpp"
 
@@ -51,10 +52,10 @@ bool write_file(const std::string& path, const void* data, std::size_t size, std
   return true;
 }
 
-const char* table_extension(platform source) {
+const char* table_extension(platform source, const pass_meta& meta) {
   switch (source) {
     case platform::macos: return "pcblist_n";
-    case platform::freebsd: return "pcblist";
+    case platform::freebsd: return meta.table == "dev_tcpstats" ? "dev_tcpstats" : "pcblist";
     case platform::linux_: return "netlink";
     case platform::unknown: break;
   }
@@ -99,6 +100,22 @@ std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& erro
     case read_status::missing: break;
     case read_status::ok: raw.snmp = std::string(reinterpret_cast<const char*>(snmp.data()), snmp.size());
   }
+  // FreeBSD: kern.file (process join), net.inet.tcp.states, process names.
+  for (auto [suffix, slot] : {std::pair{".kern_file", &raw.kern_file}, std::pair{".tcp_states", &raw.tcp_states}}) {
+    std::vector<std::byte> bytes;
+    switch (read_file(path + suffix, bytes, error)) {
+      case read_status::failed: return std::nullopt;
+      case read_status::missing: break;
+      case read_status::ok: *slot = std::move(bytes);
+    }
+  }
+  std::vector<std::byte> commands;
+  switch (read_file(path + ".commands", commands, error)) {
+    case read_status::failed: return std::nullopt;
+    case read_status::missing: break;
+    case read_status::ok:
+      raw.commands = std::string(reinterpret_cast<const char*>(commands.data()), commands.size());
+  }
   error.clear();
   return raw;
 }
@@ -107,7 +124,7 @@ std::optional<std::string> write_raw_pass(const std::string& dir, std::uint64_t 
                                           const raw_pass& raw, std::string& error) {
   char name[32];
   std::snprintf(name, sizeof name, "%06llu.", static_cast<unsigned long long>(sequence));
-  const std::string path = dir + "/" + name + table_extension(source);
+  const std::string path = dir + "/" + name + table_extension(source, raw.meta);
   pass_meta meta = raw.meta;
   meta.source = source;
   const std::string meta_text = format_meta(meta);
@@ -117,6 +134,15 @@ std::optional<std::string> write_raw_pass(const std::string& dir, std::uint64_t 
     return std::nullopt;
   }
   if (raw.snmp && !write_file(path + ".snmp", raw.snmp->data(), raw.snmp->size(), error)) return std::nullopt;
+  if (raw.kern_file && !write_file(path + ".kern_file", raw.kern_file->data(), raw.kern_file->size(), error)) {
+    return std::nullopt;
+  }
+  if (raw.tcp_states && !write_file(path + ".tcp_states", raw.tcp_states->data(), raw.tcp_states->size(), error)) {
+    return std::nullopt;
+  }
+  if (raw.commands && !write_file(path + ".commands", raw.commands->data(), raw.commands->size(), error)) {
+    return std::nullopt;
+  }
   return path;
 }
 

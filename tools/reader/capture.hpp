@@ -1,6 +1,9 @@
 #pragma once
 // --capture and --replay files: a raw dump, FILE.meta.json, and the raw
-// host counters beside it (FILE.tcp_stats on macOS, FILE.snmp on Linux).
+// host counters beside it (FILE.tcp_stats on macOS and FreeBSD, FILE.snmp on
+// Linux); on FreeBSD also FILE.kern_file (raw kern.file, for the process
+// join), FILE.tcp_states (raw net.inet.tcp.states) and FILE.commands (text,
+// one "PID COMMAND" line per process kern.file names).
 
 #include <optional>
 #include <string>

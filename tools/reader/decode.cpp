@@ -1,9 +1,16 @@
 #include "decode.hpp"
 
+#include <charconv>
 #include <cstring>
+#include <unordered_map>
 
 #include "linux_snmp.hpp"
 #include "tcpstats/bytes.hpp"
+#include "tcpstats/freebsd/dev_tcpstats.hpp"
+#include "tcpstats/freebsd/materialize.hpp"
+#include "tcpstats/freebsd/pcblist.hpp"
+#include "tcpstats/freebsd/socket_owners.hpp"
+#include "tcpstats/freebsd/tcpstat.hpp"
 #include "tcpstats/linux/dump.hpp"
 #include "tcpstats/linux/materialize.hpp"
 #include "tcpstats/xnu/materialize.hpp"
@@ -13,6 +20,7 @@ namespace tcpstats::reader {
 
 std::optional<platform> sniff_platform(std::span<const std::byte> bytes) {
   if (load_le<std::uint32_t>(bytes, 0) == 24u) return platform::macos;
+  if (freebsd::looks_like_dev_tcpstats(bytes)) return platform::freebsd;
   if (load_le<std::uint64_t>(bytes, 0) == 64u) return platform::freebsd;
   // struct nlmsghdr: u32 length, u16 type (20 = SOCK_DIAG_BY_FAMILY, 3 = DONE, 2 = ERROR).
   const auto length = load_le<std::uint32_t>(bytes, 0);
@@ -133,6 +141,149 @@ bool decode_linux(const raw_pass& raw, pass_info& out, record_sink& sink, std::s
   return static_cast<bool>(walked);
 }
 
+// FILE.commands: one "PID COMMAND" line per process (leading blanks allowed,
+// as `ps -axo pid=,comm=` writes them). False on a line that does not start
+// with a pid and a space.
+bool parse_commands(std::string_view text, std::unordered_map<std::int32_t, short_name>& out, std::string& error) {
+  std::size_t line_number = 0;
+  while (!text.empty()) {
+    ++line_number;
+    const std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.empty()) continue;
+    std::int32_t pid = 0;
+    const auto [rest, ec] = std::from_chars(line.data(), line.data() + line.size(), pid);
+    if (ec != std::errc{} || rest == line.data() + line.size() || *rest != ' ') {
+      error = "commands line " + std::to_string(line_number) + ": not \"PID COMMAND\"";
+      return false;
+    }
+    out.insert_or_assign(pid, short_name::from_untrusted(line.substr(static_cast<std::size_t>(rest - line.data()) + 1)));
+  }
+  return true;
+}
+
+// The FreeBSD side files, validated, and the kern.file join they allow.
+struct freebsd_side {
+  std::optional<freebsd::socket_owners> owners;
+  std::unordered_map<std::int32_t, short_name> commands;
+
+  void attribute(connection_record& record) const {
+    if (!owners || !record.socket_id) return;
+    const auto owner = owners->find(*record.socket_id);
+    if (!owner) return;
+    record.pid = owner->pid;
+    record.fd = owner->fd;
+    if (const auto it = commands.find(owner->pid); it != commands.end()) record.command = it->second;
+  }
+};
+
+bool decode_freebsd(const raw_pass& raw, pass_info& out, record_sink& sink, std::string& error) {
+  freebsd::freebsd_release release = freebsd::newest_known_release;
+  if (raw.meta.os_release) {
+    const auto parsed = freebsd::parse_freebsd_release(*raw.meta.os_release);
+    if (!parsed) {
+      error = "os_release \"" + *raw.meta.os_release + "\" is not a FreeBSD release 12 or newer (e.g. 14.1-RELEASE)";
+      return false;
+    }
+    release = *parsed;
+  }
+  const auto bytes = raw.table.bytes();
+  const bool kld = raw.meta.table ? *raw.meta.table == "dev_tcpstats" : freebsd::looks_like_dev_tcpstats(bytes);
+  const data_source table_source = kld ? data_source::freebsd_kld : data_source::freebsd_pcblist;
+
+  // Side files first: a malformed one fails the pass before any output.
+  freebsd_side side;
+  out.data_sources = {table_source};
+  out.record_sources = {table_source};
+  if (raw.kern_file) {
+    const auto files = freebsd::xfile_list::parse(*raw.kern_file);
+    if (!files) {
+      error = "kern.file: " + at_byte(files.error());
+      return false;
+    }
+    side.owners.emplace(*files);
+    out.data_sources.push_back(data_source::kern_file);
+    out.record_sources.push_back(data_source::kern_file);
+  }
+  if (raw.commands && !parse_commands(*raw.commands, side.commands, error)) return false;
+  out.counters.reset();
+  if (raw.tcp_stats) {
+    const auto stats = freebsd::decode_tcpstat(*raw.tcp_stats, release);
+    if (!stats) {
+      error = "net.inet.tcp.stats: " + std::to_string(raw.tcp_stats->size()) + " bytes, too few for this release";
+      return false;
+    }
+    system_counters c;
+    c.width_bits = 64;
+    c.conn_attempts = stats->connattempt;
+    c.accepts = stats->accepts;
+    c.connects = stats->connects;
+    c.drops = stats->drops;
+    c.snd_total_packets = stats->sndtotal;
+    c.snd_bytes = stats->sndbyte;
+    c.snd_rexmit_packets = stats->sndrexmitpack;
+    c.snd_rexmit_bytes = stats->sndrexmitbyte;
+    c.rcv_total_packets = stats->rcvtotal;
+    c.rcv_bytes = stats->rcvbyte;
+    c.rcv_dup_packets = stats->rcvduppack;
+    c.rcv_badsum = stats->rcvbadsum;
+    out.counters = c;
+    out.data_sources.push_back(data_source::freebsd_tcp_stats);
+  }
+  out.kernel_state_counts.reset();
+  if (raw.tcp_states) {
+    const auto states = freebsd::decode_tcp_states(*raw.tcp_states);
+    if (!states) {
+      error = "net.inet.tcp.states: " + std::to_string(raw.tcp_states->size()) + " bytes, not 11 u64 counts";
+      return false;
+    }
+    out.kernel_state_counts = *states;
+    out.data_sources.push_back(data_source::freebsd_tcp_states);
+  }
+  out.platform = platform::freebsd;
+  connection_record record;
+
+  if (kld) {
+    const auto records = freebsd::tcpstats_records::parse(bytes);
+    if (!records) {
+      error = at_byte(records.error());
+      return false;
+    }
+    sink.start(out);
+    for (std::size_t i = 0; i < records->size(); ++i) {
+      freebsd::materialize((*records)[i], record);
+      side.attribute(record);
+      sink.add(record);
+    }
+    return true;
+  }
+
+  const auto list = freebsd::pcblist::parse(bytes, release);
+  if (!list) {
+    error = at_byte(list.error());
+    return false;
+  }
+  // Validate everything first, so nothing is emitted from a malformed dump.
+  auto validation = list->records();
+  const auto trailer = validation.trailer();
+  if (!trailer) {
+    error = at_byte(trailer.error());
+    return false;
+  }
+  out.pcblist_generation = trailer->xig_gen();
+  out.pcblist_generation_changed = trailer->xig_gen() != list->header().xig_gen();
+  if (raw.generation_changed) out.pcblist_generation_changed = *raw.generation_changed;
+  sink.start(out);
+  for (const auto& entry : list->records()) {
+    freebsd::materialize(*entry, record);  // validated above: every entry is a value
+    side.attribute(record);
+    sink.add(record);
+  }
+  return true;
+}
+
 class collecting_sink final : public record_sink {
  public:
   explicit collecting_sink(std::vector<connection_record>& records) : records_(records) {}
@@ -159,13 +310,13 @@ bool decode_raw_pass(const raw_pass& raw, platform source, pass_info& out, recor
   out.source_file = raw.source_file;
   out.pcblist_generation.reset();
   out.pcblist_generation_changed.reset();
+  out.kernel_state_counts.reset();
   switch (source) {
     case platform::macos: return decode_macos(raw, out, sink, error);
     case platform::linux_: return decode_linux(raw, out, sink, error);
-    case platform::freebsd:
+    case platform::freebsd: return decode_freebsd(raw, out, sink, error);
     case platform::unknown:
-      error = std::string("decoding ") + (source == platform::freebsd ? "FreeBSD" : "unknown") +
-              " dumps is not supported by this build";
+      error = "decoding dumps of an unknown platform is not supported";
       return false;
   }
   return false;

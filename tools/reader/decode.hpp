@@ -12,8 +12,9 @@
 namespace tcpstats::reader {
 
 // Guesses the kernel interface that wrote `bytes` from its first bytes: a
-// 24-byte xinpgen (macOS), a 64-byte u64-length xinpgen (FreeBSD) or a
-// netlink message header (Linux). Empty when nothing matches.
+// 24-byte xinpgen (macOS), a 64-byte u64-length xinpgen or a version-1
+// 320-byte /dev/tcpstats record (FreeBSD) or a netlink message header
+// (Linux). Empty when nothing matches.
 [[nodiscard]] std::optional<platform> sniff_platform(std::span<const std::byte> bytes);
 
 // Decodes `raw` as written by `source`: fills `info` and hands every record

@@ -7,6 +7,9 @@
 #if defined(__APPLE__)
 #include "macos_live.hpp"
 #endif
+#if defined(__FreeBSD__)
+#include "freebsd_live.hpp"
+#endif
 #if defined(__linux__)
 #include <fcntl.h>
 #include <sched.h>
@@ -34,6 +37,8 @@ platform running_platform() {
 bool live_supported(platform source) {
 #if defined(__APPLE__)
   return source == platform::macos;
+#elif defined(__FreeBSD__)
+  return source == platform::freebsd;
 #elif defined(__linux__)
   return source == platform::linux_;
 #else
@@ -45,6 +50,9 @@ bool live_supported(platform source) {
 std::optional<raw_pass> read_live_pass(platform source, const live_options& options, std::string& error) {
 #if defined(__APPLE__)
   if (source == platform::macos) return read_macos_pass(error);
+#endif
+#if defined(__FreeBSD__)
+  if (source == platform::freebsd) return read_freebsd_pass(error);
 #endif
 #if defined(__linux__)
   if (source == platform::linux_) return read_linux_pass(linux_read_options{options.linux_state_mask, options.ipv4, options.ipv6}, error);
@@ -58,7 +66,7 @@ std::optional<raw_pass> read_live_pass(platform source, const live_options& opti
 std::string live_table_name(platform source) {
   switch (source) {
     case platform::macos: return "sysctl net.inet.tcp.pcblist_n";
-    case platform::freebsd: return "sysctl net.inet.tcp.pcblist";
+    case platform::freebsd: return "sysctl net.inet.tcp.pcblist (or /dev/tcpstats)";
     case platform::linux_: return "netlink sock_diag dump";
     case platform::unknown: break;
   }

@@ -65,13 +65,17 @@ std::optional<pass_meta> parse_meta(std::string_view json, std::string& error) {
     };
     std::uint64_t number = 0;
     if (key == "hostname" || key == "os_version" || key == "os_release" || key == "tool_version" ||
-        key == "source") {
+        key == "source" || key == "table") {
       if (!field.value.is_string()) return bad("a string");
       const std::string text(field.value.get_string().value_unsafe());
       if (key == "hostname") meta.hostname = text;
       if (key == "os_version") meta.os_version = text;
       if (key == "os_release") meta.os_release = text;
       if (key == "tool_version") meta.tool_version = text;
+      if (key == "table") {
+        if (text != "pcblist" && text != "dev_tcpstats") return bad("\"pcblist\" or \"dev_tcpstats\"");
+        meta.table = text;
+      }
       if (key == "source") {
         meta.source = platform_from_name(text);
         if (!meta.source) return bad("\"macos\", \"freebsd\" or \"linux\"");
@@ -138,6 +142,7 @@ std::string format_meta(const pass_meta& meta) {
   number("tcp_now_ms", meta.tcp_now_ms);
   number("collection_duration_ns", meta.collection_duration_ns);
   text("tool_version", meta.tool_version);
+  text("table", meta.table);
   out += "\n}\n";
   return out;
 }

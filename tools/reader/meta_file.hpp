@@ -4,7 +4,8 @@
 //   hostname, os_version ("15.4"), os_release (kern.osrelease, "24.4.0"),
 //   timestamp_ns (Unix epoch ns; number or decimal string), source
 //   ("macos" | "freebsd" | "linux"), tcp_now_ms (macOS tcp_now estimate at
-//   the read), collection_duration_ns, tool_version.
+//   the read), collection_duration_ns, tool_version, table (FreeBSD:
+//   "pcblist" or "dev_tcpstats", the kernel interface the dump came from).
 // Unknown keys are ignored, so newer captures stay readable.
 
 #include <optional>

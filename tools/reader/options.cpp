@@ -98,11 +98,15 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
   -s, --source SOURCE      auto (this platform), macos, freebsd or linux
       --replay FILE...     decode raw kernel dumps instead of the live kernel,
                            one pass per file: what `sysctl -b
-                           net.inet.tcp.pcblist_n` writes on a Mac, or `ss -t -i -D FILE`
-                           on Linux. FILE.meta.json
-                           beside a dump supplies hostname, os_version, os_release,
-                           timestamp_ns, source; FILE.tcp_stats (macOS) or
-                           FILE.snmp (Linux /proc/net/snmp) the host counters.
+                           net.inet.tcp.pcblist_n` writes on a Mac, `sysctl -b
+                           net.inet.tcp.pcblist` (or /dev/tcpstats) on FreeBSD,
+                           `ss -t -i -D FILE` on Linux. Beside a dump:
+                           FILE.meta.json (hostname, os_version, os_release,
+                           timestamp_ns, source), the host counters in
+                           FILE.tcp_stats (macOS, FreeBSD) or FILE.snmp
+                           (Linux /proc/net/snmp); FreeBSD also
+                           FILE.kern_file (raw kern.file), FILE.commands
+                           ("PID COMMAND" lines) and FILE.tcp_states.
                            Without --source or a meta file the source is
                            recognised from the dump's first bytes.
       --input FILE...      read batches this tool wrote (JSON Lines or binary,

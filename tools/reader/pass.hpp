@@ -20,12 +20,14 @@ enum class platform : int { unknown = 0, macos = 1, freebsd = 2, linux_ = 3 };
 enum class data_source : int {
   macos_pcblist_n = 1,
   freebsd_pcblist = 3,
+  freebsd_kld = 5,  // /dev/tcpstats
   kern_file = 6,
   linux_sock_diag = 7,
   linux_proc_fd = 8,
   macos_tcp_stats = 9,
   freebsd_tcp_stats = 10,
   linux_proc_net_snmp = 11,
+  freebsd_tcp_states = 12,
 };
 
 // Host-wide TCP counters as read (cumulative); each absent when the
@@ -64,6 +66,9 @@ struct pass_info {
 
   std::vector<data_source> record_sources;  // the same for every record of a pass
   std::optional<system_counters> counters;  // absent when not readable
+  // FreeBSD net.inet.tcp.states: the kernel's connection count per TCPS_*
+  // state (all of them, not only the sockets the reader may see).
+  std::optional<std::array<std::uint64_t, 11>> kernel_state_counts;
 };
 
 // A pass with its records collected (tests, --pretty, benchmarks).

@@ -19,6 +19,8 @@ static_assert(static_cast<int>(data_source::linux_proc_fd) == pb::DATA_SOURCE_LI
 static_assert(static_cast<int>(data_source::macos_tcp_stats) == pb::DATA_SOURCE_MACOS_TCP_STATS);
 static_assert(static_cast<int>(data_source::freebsd_tcp_stats) == pb::DATA_SOURCE_FREEBSD_TCP_STATS);
 static_assert(static_cast<int>(data_source::linux_proc_net_snmp) == pb::DATA_SOURCE_LINUX_PROC_NET_SNMP);
+static_assert(static_cast<int>(data_source::freebsd_kld) == pb::DATA_SOURCE_FREEBSD_KLD);
+static_assert(static_cast<int>(data_source::freebsd_tcp_states) == pb::DATA_SOURCE_FREEBSD_TCP_STATES);
 
 void to_proto(const connection_record& r, std::span<const data_source> sources, pb::TcpSocketRecord& out,
               const record_delta* delta) {
@@ -176,6 +178,20 @@ void to_proto(const connection_record& r, std::span<const data_source> sources, 
   if (r.bbr_pacing_gain) out.set_bbr_pacing_gain(*r.bbr_pacing_gain);
   if (r.bbr_cwnd_gain) out.set_bbr_cwnd_gain(*r.bbr_cwnd_gain);
   if (r.sockopt) out.set_sockopt(*r.sockopt);
+  if (r.sack_blocks) out.set_sack_blocks(*r.sack_blocks);
+  if (r.ecn_ce_delivered) out.set_ecn_ce_delivered(*r.ecn_ce_delivered);
+  if (r.ecn_ce_received) out.set_ecn_ce_received(*r.ecn_ce_received);
+  if (r.negotiated_options) out.set_negotiated_options(*r.negotiated_options);
+  if (r.tlp_probes_sent) out.set_tlp_probes_sent(*r.tlp_probes_sent);
+  if (r.tlp_bytes_sent) out.set_tlp_bytes_sent(*r.tlp_bytes_sent);
+  if (r.dsack_tlp_bytes) out.set_dsack_tlp_bytes(*r.dsack_tlp_bytes);
+  if (r.fib) out.set_fib(*r.fib);
+  if (r.listen_queue_incomplete) out.set_listen_queue_incomplete(*r.listen_queue_incomplete);
+  if (r.so_options) out.set_so_options(*r.so_options);
+  if (r.so_state) out.set_so_state(*r.so_state);
+  if (r.inp_flags) out.set_inp_flags(*r.inp_flags);
+  if (r.inp_flags2) out.set_inp_flags2(*r.inp_flags2);
+  if (r.syncache_entry) out.set_syncache_entry(*r.syncache_entry);
   if (delta) {
     const record_delta& d = *delta;
     if (d.rexmit_packets) out.set_delta_rexmit_packets(*d.rexmit_packets);
@@ -233,6 +249,15 @@ void fill_summary(const pass_info& p, const state_tally& tally, const run_contex
     out.set_connections_new(run.connections->new_connections);
     out.set_connections_closed(run.connections->closed);
     out.set_connections_unchanged(run.connections->unchanged);
+  }
+  if (p.kernel_state_counts) {
+    for (std::size_t state = 0; state < p.kernel_state_counts->size(); ++state) {
+      auto* bucket = out.add_kernel_state_counts();
+      bucket->set_state(static_cast<pb::TcpState>(state + 1));
+      // StateBucket.count is 32-bit; no host holds 2^32 connections.
+      const std::uint64_t count = (*p.kernel_state_counts)[state];
+      bucket->set_count(count > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(count));
+    }
   }
   if (!previous || !p.counters || previous->width_bits != p.counters->width_bits) return;
   const system_counters& now = *p.counters;

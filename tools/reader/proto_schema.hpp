@@ -81,6 +81,7 @@ inline constexpr enum_value DataSource_values[] = {
     {"DATA_SOURCE_MACOS_TCP_STATS", 9},
     {"DATA_SOURCE_FREEBSD_TCP_STATS", 10},
     {"DATA_SOURCE_LINUX_PROC_NET_SNMP", 11},
+    {"DATA_SOURCE_FREEBSD_TCP_STATES", 12},
 };
 
 inline constexpr field CollectionMetadata_fields[] = {
@@ -279,6 +280,14 @@ inline constexpr field TcpSocketRecord_fields[] = {
     {185, "retransmitsPerSec", "retransmits_per_sec", kind::float64, false, true, {}, nullptr},
     {186, "retransmittedBytesPerSec", "retransmitted_bytes_per_sec", kind::float64, false, true, {}, nullptr},
     {187, "closed", "closed", kind::boolean, false, true, {}, nullptr},
+    {200, "dsackTlpBytes", "dsack_tlp_bytes", kind::uint32, false, true, {}, nullptr},
+    {201, "fib", "fib", kind::uint32, false, true, {}, nullptr},
+    {202, "listenQueueIncomplete", "listen_queue_incomplete", kind::uint32, false, true, {}, nullptr},
+    {203, "soOptions", "so_options", kind::uint32, false, true, {}, nullptr},
+    {204, "soState", "so_state", kind::uint32, false, true, {}, nullptr},
+    {205, "inpFlags", "inp_flags", kind::uint32, false, true, {}, nullptr},
+    {206, "inpFlags2", "inp_flags2", kind::uint32, false, true, {}, nullptr},
+    {207, "syncacheEntry", "syncache_entry", kind::boolean, false, true, {}, nullptr},
 };
 inline constexpr std::int16_t TcpSocketRecord_by_number[] = {
     -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
@@ -292,7 +301,8 @@ inline constexpr std::int16_t TcpSocketRecord_by_number[] = {
     113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128,
     129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144,
     145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160,
-    161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172,
+    161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, 173, 174, 175, 176, 177, 178, 179, 180,
 };
 inline constexpr message_type TcpSocketRecord_type{"TcpSocketRecord", TcpSocketRecord_fields, TcpSocketRecord_by_number};
 
@@ -340,11 +350,22 @@ inline constexpr field SystemSummary_fields[] = {
     {32, "connectionsNew", "connections_new", kind::uint32, false, true, {}, nullptr},
     {33, "connectionsClosed", "connections_closed", kind::uint32, false, true, {}, nullptr},
     {34, "connectionsUnchanged", "connections_unchanged", kind::uint32, false, true, {}, nullptr},
+    {200, "kernelStateCounts", "kernel_state_counts", kind::message, true, true, {}, &StateBucket_type},
 };
 inline constexpr std::int16_t SystemSummary_by_number[] = {
     -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
     15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
-    31, 32, 33,
+    31, 32, 33, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, 34,
 };
 inline constexpr message_type SystemSummary_type{"SystemSummary", SystemSummary_fields, SystemSummary_by_number};
 

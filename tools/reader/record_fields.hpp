@@ -27,12 +27,14 @@ inline constexpr std::string_view tcp_state_enum_names[] = {
   switch (s) {
     case data_source::macos_pcblist_n: return "DATA_SOURCE_MACOS_PCBLIST_N";
     case data_source::freebsd_pcblist: return "DATA_SOURCE_FREEBSD_PCBLIST";
+    case data_source::freebsd_kld: return "DATA_SOURCE_FREEBSD_KLD";
     case data_source::kern_file: return "DATA_SOURCE_KERN_FILE";
     case data_source::linux_sock_diag: return "DATA_SOURCE_LINUX_SOCK_DIAG";
     case data_source::linux_proc_fd: return "DATA_SOURCE_LINUX_PROC_FD";
     case data_source::macos_tcp_stats: return "DATA_SOURCE_MACOS_TCP_STATS";
     case data_source::freebsd_tcp_stats: return "DATA_SOURCE_FREEBSD_TCP_STATS";
     case data_source::linux_proc_net_snmp: return "DATA_SOURCE_LINUX_PROC_NET_SNMP";
+    case data_source::freebsd_tcp_states: return "DATA_SOURCE_FREEBSD_TCP_STATES";
   }
   return "DATA_SOURCE_UNKNOWN";
 }
@@ -104,6 +106,7 @@ void visit_record_fields(const connection_record& r, std::span<const data_source
   v.optional(30, "oooPackets", r.ooo_packets);
   v.optional(31, "zerowinProbes", r.zerowin_probes);
   v.optional(32, "dupacks", r.dupacks);
+  v.optional(33, "sackBlocks", r.sack_blocks);
   v.optional(34, "dsackBytes", r.dsack_bytes);
   v.optional(35, "dsackPackets", r.dsack_packets);
   v.optional(36, "rxtShift", r.rxt_shift);
@@ -127,6 +130,11 @@ void visit_record_fields(const connection_record& r, std::span<const data_source
   v.optional(57, "fd", r.fd);
   v.optional(58, "command", r.command);
   v.optional(59, "ecnFlags", r.ecn_flags);
+  v.optional(60, "ecnCeDelivered", r.ecn_ce_delivered);
+  v.optional(61, "ecnCeReceived", r.ecn_ce_received);
+  v.optional(62, "negotiatedOptions", r.negotiated_options);
+  v.optional(67, "tlpProbesSent", r.tlp_probes_sent);
+  v.optional(68, "tlpBytesSent", r.tlp_bytes_sent);
   v.optional(69, "encapsPort", widen(r.encaps_port));
   v.optional(70, "inpGencnt", r.inp_gencnt);
   v.optional(72, "deltaRexmitPackets", d.rexmit_packets);
@@ -231,6 +239,14 @@ void visit_record_fields(const connection_record& r, std::span<const data_source
   v.optional(185, "retransmitsPerSec", d.retransmits_per_sec);
   v.optional(186, "retransmittedBytesPerSec", d.retransmitted_bytes_per_sec);
   v.optional(187, "closed", d.closed ? std::optional<bool>(true) : std::nullopt);
+  v.optional(200, "dsackTlpBytes", r.dsack_tlp_bytes);
+  v.optional(201, "fib", r.fib);
+  v.optional(202, "listenQueueIncomplete", r.listen_queue_incomplete);
+  v.optional(203, "soOptions", r.so_options);
+  v.optional(204, "soState", r.so_state);
+  v.optional(205, "inpFlags", r.inp_flags);
+  v.optional(206, "inpFlags2", r.inp_flags2);
+  v.optional(207, "syncacheEntry", r.syncache_entry);
 }
 
 }  // namespace tcpstats::reader

@@ -301,6 +301,20 @@ class field_reader {
       case 184: return read_into(d.rx_bytes_per_sec);
       case 185: return read_into(d.retransmits_per_sec);
       case 186: return read_into(d.retransmitted_bytes_per_sec);
+      case 33: return read_into(r.sack_blocks);
+      case 60: return read_into(r.ecn_ce_delivered);
+      case 61: return read_into(r.ecn_ce_received);
+      case 62: return read_into(r.negotiated_options);
+      case 67: return read_into(r.tlp_probes_sent);
+      case 68: return read_into(r.tlp_bytes_sent);
+      case 200: return read_into(r.dsack_tlp_bytes);
+      case 201: return read_into(r.fib);
+      case 202: return read_into(r.listen_queue_incomplete);
+      case 203: return read_into(r.so_options);
+      case 204: return read_into(r.so_state);
+      case 205: return read_into(r.inp_flags);
+      case 206: return read_into(r.inp_flags2);
+      case 207: return read_into(r.syncache_entry);
       default: return bad("field number not in TcpSocketRecord");
     }
   }
