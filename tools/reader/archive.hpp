@@ -27,9 +27,10 @@ class archive_reader {
   // cannot be opened.
   [[nodiscard]] bool open(const std::string& path, std::string& error);
 
-  // The next batch's wire bytes. False at the end (`error` empty) or on a
-  // malformed or unreadable archive (`error` says where and why).
-  [[nodiscard]] bool next(std::string& batch, std::string& error);
+  // The next batch's wire bytes, valid until the next call. False at the
+  // end (`error` empty) or on a malformed or unreadable archive (`error`
+  // says where and why).
+  [[nodiscard]] bool next(std::string_view& batch, std::string& error);
 
   enum class format { unknown, jsonl, binary };
   [[nodiscard]] format detected() const { return format_; }
@@ -37,11 +38,11 @@ class archive_reader {
  private:
   bool fill(std::size_t at_least, std::string& error);  // reads more into text_
   bool detect(std::string& error);
-  bool next_frame(std::string& batch, std::string& error);
+  bool next_frame(std::string_view& batch, std::string& error);
   // JSON Lines: a region is the complete lines buffered, parsed by
   // iterate_many one document per call.
   bool start_region(std::string& error);
-  bool next_document(std::string& batch, std::string& error);
+  bool next_document(std::string_view& batch, std::string& error);
   void finish_region();
   std::uint64_t line_at(std::size_t offset);  // the line a region offset is on
 
@@ -61,6 +62,8 @@ class archive_reader {
   std::uint64_t region_lines_ = 0;  // lines before text_[region_counted_]
   std::size_t region_counted_ = 0;
   std::size_t last_start_ = 0;
+  std::size_t returned_frame_ = 0;  // bytes of text_ the last frame handed out still uses
+  std::string wire_;                // the last document's wire bytes (storage, reused)
 };
 
 }  // namespace tcpstats::reader

@@ -265,7 +265,8 @@ int run_archives(const reader::options& opts, reader::output_sink& sink) {
   const bool decode_records = table || !opts.filter.keeps_all();
   const reader::pass_info no_pass;  // what an archived batch's table summary is computed without
   reader::decoded_record decoded;
-  std::string batch, frame, json, error;
+  std::string_view batch;
+  std::string frame_storage, json, error;
   for (const std::string& path : opts.input_files) {
     reader::archive_reader archive;
     if (!archive.open(path, error)) return fail(exit_io, error);
@@ -274,9 +275,11 @@ int run_archives(const reader::options& opts, reader::output_sink& sink) {
         if (error.empty()) break;
         return fail(exit_malformed, error);
       }
-      const batch_parts parts = split_batch(batch);
-      frame.clear();
-      if (parts.metadata) append_field(frame, 1, *parts.metadata);
+      // A batch that passes whole needs no rebuilding.
+      const bool whole = !decode_records && !opts.summary_only;
+      const batch_parts parts = whole ? batch_parts{} : split_batch(batch);
+      frame_storage.clear();
+      if (parts.metadata) append_field(frame_storage, 1, *parts.metadata);
       if (table) {
         table->prepare(reader::run_context{}, std::nullopt, target);
         table->start(no_pass);
@@ -291,10 +294,11 @@ int run_archives(const reader::options& opts, reader::output_sink& sink) {
         if (table) {
           table->add_tracked(decoded.record, decoded.delta, true);
         } else if (!opts.summary_only) {
-          append_field(frame, 2, record);
+          append_field(frame_storage, 2, record);
         }
       }
-      if (parts.summary) append_field(frame, 3, *parts.summary);
+      if (parts.summary) append_field(frame_storage, 3, *parts.summary);
+      const std::string_view frame = whole ? batch : std::string_view(frame_storage);
 
       bool written = true;
       if (table) {

@@ -325,10 +325,11 @@ std::string_view strip_padding(std::string_view text) {
 
 class json_reader {
  public:
-  json_reader(std::string& out, std::string& error) : out_(out), end_(out.size()), error_(error) {}
-  ~json_reader() { out_.resize(end_); }
+  json_reader(std::string& out, std::size_t end, std::string& error) : out_(out), end_(end), error_(error) {}
   json_reader(const json_reader&) = delete;
   json_reader& operator=(const json_reader&) = delete;
+
+  [[nodiscard]] std::size_t end() const { return end_; }
 
   bool message(simdjson::ondemand::value value, const schema::message_type& type) {
     simdjson::ondemand::object object;
@@ -448,8 +449,10 @@ class json_reader {
   }
 
   bool field(const schema::field& f, simdjson::ondemand::value v) {
-    if (v.is_null()) return true;  // null: the default, absent
-    if (!f.repeated) return scalar(f, v, true);
+    simdjson::ondemand::json_type type;
+    if (v.type().get(type) != simdjson::SUCCESS) return fail(f, "bad value");
+    if (type == simdjson::ondemand::json_type::null) return true;  // null: the default, absent
+    if (!f.repeated) return scalar(f, v, type, true);
     simdjson::ondemand::array array;
     if (v.get_array().get(array) != simdjson::SUCCESS) return fail(f, "expected an array");
     const bool packed = expected_wire_type(f) == varint;
@@ -461,8 +464,11 @@ class json_reader {
     }
     for (auto element : array) {
       simdjson::ondemand::value item;
-      if (element.get(item) != simdjson::SUCCESS) return fail(f, "bad array element");
-      if (!scalar(f, item, !packed)) return false;
+      simdjson::ondemand::json_type item_type;
+      if (element.get(item) != simdjson::SUCCESS || item.type().get(item_type) != simdjson::SUCCESS) {
+        return fail(f, "bad array element");
+      }
+      if (!scalar(f, item, item_type, !packed)) return false;
     }
     if (packed) {
       if (end_ == body) {
@@ -476,7 +482,8 @@ class json_reader {
 
   // One value; with `tagged`, preceded by its tag (and omitted when a
   // field without presence holds its default, as protobuf serializes).
-  bool scalar(const schema::field& f, simdjson::ondemand::value v, bool tagged) {
+  bool scalar(const schema::field& f, simdjson::ondemand::value v, simdjson::ondemand::json_type type,
+              bool tagged) {
     const bool skip_default = tagged && !f.explicit_presence && !f.repeated;
     switch (f.kind) {
       case kind::int32:
@@ -485,10 +492,11 @@ class json_reader {
       case kind::uint64:
       case kind::enumeration: {
         std::uint64_t raw = 0;
-        if (!integer(f, v, raw)) return false;
+        if (!integer(f, v, type, raw)) return false;
         if (skip_default && raw == 0) return true;
-        if (tagged) put_tag(f.number, varint);
-        put_varint(raw);
+        char* p = reserve(20);
+        if (tagged) p = write_varint(p, (static_cast<std::uint64_t>(f.number) << 3) | varint);
+        end_ = static_cast<std::size_t>(write_varint(p, raw) - out_.data());
         return true;
       }
       case kind::boolean: {
@@ -501,7 +509,7 @@ class json_reader {
       }
       case kind::float64: {
         double d = 0;
-        if (!floating(f, v, d)) return false;
+        if (!floating(f, v, type, d)) return false;
         const auto bits = std::bit_cast<std::uint64_t>(d);
         if (skip_default && bits == 0) return true;
         if (tagged) put_tag(f.number, fixed64);
@@ -545,9 +553,8 @@ class json_reader {
 
   // An integer from a JSON number or a string holding one (proto3 JSON
   // writes 64-bit integers as strings); an enum also by name.
-  bool integer(const schema::field& f, simdjson::ondemand::value v, std::uint64_t& raw) {
-    simdjson::ondemand::json_type type;
-    if (v.type().get(type) != simdjson::SUCCESS) return fail(f, "bad value");
+  bool integer(const schema::field& f, simdjson::ondemand::value v, simdjson::ondemand::json_type type,
+               std::uint64_t& raw) {
     const bool quoted = type == simdjson::ondemand::json_type::string;
     if (!quoted && type != simdjson::ondemand::json_type::number) return fail(f, "expected a number");
     if (f.kind == kind::enumeration && quoted) {
@@ -577,9 +584,8 @@ class json_reader {
     return true;
   }
 
-  bool floating(const schema::field& f, simdjson::ondemand::value v, double& d) {
-    simdjson::ondemand::json_type type;
-    if (v.type().get(type) != simdjson::SUCCESS) return fail(f, "bad value");
+  bool floating(const schema::field& f, simdjson::ondemand::value v, simdjson::ondemand::json_type type,
+                double& d) {
     if (type == simdjson::ondemand::json_type::string) {
       std::string_view text;
       if (v.get_string().get(text) != simdjson::SUCCESS) return fail(f, "bad string");
@@ -623,8 +629,18 @@ bool validate_wire(std::string_view wire, const schema::message_type& type, std:
 
 bool json_to_wire(simdjson::ondemand::value value, const schema::message_type& type, std::string& out,
                   std::string& error) {
-  json_reader reader(out, error);
-  return reader.message(value, type);
+  std::size_t size = out.size();
+  const bool ok = json_to_wire(value, type, out, size, error);
+  out.resize(size);
+  return ok;
+}
+
+bool json_to_wire(simdjson::ondemand::value value, const schema::message_type& type, std::string& buffer,
+                  std::size_t& size, std::string& error) {
+  json_reader reader(buffer, size, error);
+  const bool ok = reader.message(value, type);
+  size = reader.end();
+  return ok;
 }
 
 }  // namespace tcpstats::reader

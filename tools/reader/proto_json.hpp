@@ -35,4 +35,10 @@ enum class json_names { camel, proto };  // lowerCamelCase (protobuf's default) 
 [[nodiscard]] bool json_to_wire(simdjson::ondemand::value value, const schema::message_type& type,
                                 std::string& out, std::string& error);
 
+// The same into buffer[0, size): `buffer` only grows (it is storage, its
+// bytes past `size` are not content), so a reused buffer is never filled
+// with zeros again.
+[[nodiscard]] bool json_to_wire(simdjson::ondemand::value value, const schema::message_type& type,
+                                std::string& buffer, std::size_t& size, std::string& error);
+
 }  // namespace tcpstats::reader
