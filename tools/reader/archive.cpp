@@ -239,7 +239,7 @@ bool archive_reader::detect(std::string& error) {
   return true;
 }
 
-bool archive_reader::next(std::string& batch, std::string& error) {
+bool archive_reader::next(std::string_view& batch, std::string& error) {
   error.clear();
   if (format_ == format::unknown && !detect(error)) return false;
   if (format_ == format::binary) return next_frame(batch, error);
@@ -255,7 +255,10 @@ bool archive_reader::next(std::string& batch, std::string& error) {
   return true;
 }
 
-bool archive_reader::next_frame(std::string& batch, std::string& error) {
+bool archive_reader::next_frame(std::string_view& batch, std::string& error) {
+  text_.erase(0, returned_frame_);
+  consumed_ += returned_frame_;
+  returned_frame_ = 0;
   if (!fill(10, error)) return false;
   if (text_.empty()) return false;  // the end, between frames
   std::uint64_t size = 0;
@@ -282,7 +285,7 @@ bool archive_reader::next_frame(std::string& batch, std::string& error) {
             " bytes is truncated (" + std::to_string(text_.size() - at) + " bytes left)" + hint;
     return false;
   }
-  batch.assign(text_, at, static_cast<std::size_t>(size));
+  batch = std::string_view(text_).substr(at, static_cast<std::size_t>(size));
   std::string problem;
   if (!validate_wire(batch, schema::BatchMessage_type, problem)) {
     // The problem's byte offset is within the frame; say where the frame is.
@@ -290,8 +293,7 @@ bool archive_reader::next_frame(std::string& batch, std::string& error) {
     if (consumed_ == 0 && text_[0] == '{') error += " (JSON must be JSON Lines, as --format jsonl writes it)";
     return false;
   }
-  text_.erase(0, at + static_cast<std::size_t>(size));
-  consumed_ += at + static_cast<std::size_t>(size);
+  returned_frame_ = at + static_cast<std::size_t>(size);
   return true;
 }
 
@@ -375,7 +377,7 @@ void archive_reader::finish_region() {
   in_region_ = false;
 }
 
-bool archive_reader::next_document(std::string& batch, std::string& error) {
+bool archive_reader::next_document(std::string_view& batch, std::string& error) {
   if (!(document_ != documents_.end())) {
     if (documents_.truncated_bytes() != 0) {
       error = path_ + ":" + std::to_string(line_at(last_start_)) + ": the JSON is cut short";
@@ -396,11 +398,12 @@ bool archive_reader::next_document(std::string& batch, std::string& error) {
     return false;
   }
   std::string problem;
-  batch.clear();  // keeps its storage
-  if (!json_to_wire(value, schema::BatchMessage_type, batch, problem)) {
+  std::size_t size = 0;
+  if (!json_to_wire(value, schema::BatchMessage_type, wire_, size, problem)) {
     error = path_ + ":" + std::to_string(line_at(start)) + ": " + problem;
     return false;
   }
+  batch = std::string_view(wire_).substr(0, size);
   ++document_;
   have_batch_ = true;
   return true;
