@@ -200,7 +200,10 @@ bool table_writer::finish() {
     std::array<bool, column_count> shown{};
     std::array<std::size_t, column_count> width{};
     for (unsigned c = 0; c < column_count; ++c) {
-      shown[c] = options_.rates || (c != tx_rate && c != rx_rate);
+      // Rates show with --deltas, or when an archive's records carry them.
+      const bool rate = c == tx_rate || c == rx_rate;
+      shown[c] = !rate || options_.rates ||
+                 std::any_of(rows_.begin(), rows_.end(), [c](const row& r) { return r[c] != "-"; });
       width[c] = options_.header ? columns[c].title.size() : 0;
       for (const row& r : rows_) width[c] = std::max(width[c], r[c].size());
     }

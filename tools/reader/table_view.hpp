@@ -18,7 +18,7 @@ namespace tcpstats::reader {
 struct table_options {
   bool header = true;        // -H/--no-header turns it off
   bool summary_only = false;
-  bool rates = false;        // --deltas: TX/s and RX/s columns
+  bool rates = false;        // --deltas: TX/s and RX/s columns (also shown when a row has a rate)
   std::size_t width = 0;     // the terminal's columns; 0 = no limit
   bool redraw = false;       // clear the screen before each pass (a live run on a terminal)
 };
