@@ -5,50 +5,29 @@
 // with a line number or byte offset.
 #include <catch2/catch.hpp>
 
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <google/protobuf/util/delimited_message_util.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 
+#include "batches.hpp"
 #include "subprocess.hpp"
 #include "tcp_stats.pb.h"
 
 namespace pb = tcpstats_reader;
 namespace fs = std::filesystem;
+using tcpstats::test::parse_frames;
 using tcpstats::test::run_process;
+using tcpstats::test::temp_dir;
+using tcpstats::test::read_file;
+using tcpstats::test::write_file;
 
 namespace {
 
 const std::string tool = TCPSTATS_READER;
 const std::string data = std::string(TCPSTATS_TEST_DATA);
-
-class temp_dir {
- public:
-  temp_dir() {
-    char name[] = "/tmp/tcpstats-archive-XXXXXX";
-    REQUIRE(mkdtemp(name) != nullptr);
-    path = name;
-  }
-  ~temp_dir() { fs::remove_all(path); }
-  [[nodiscard]] std::string operator/(const std::string& file) const { return path + "/" + file; }
-  std::string path;
-};
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_all(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-}
 
 std::string run_ok(const std::vector<std::string>& args) {
   const auto result = run_process(args);
@@ -73,31 +52,6 @@ std::string make_binary_archive(const temp_dir& dir) {
   return dir / "a.bin";
 }
 
-std::vector<pb::BatchMessage> parse_lines(const std::string& text) {
-  std::vector<pb::BatchMessage> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    pb::BatchMessage batch;
-    REQUIRE(google::protobuf::util::JsonStringToMessage(line, &batch).ok());
-    out.push_back(batch);
-  }
-  return out;
-}
-
-std::vector<pb::BatchMessage> parse_frames(const std::string& bytes) {
-  std::vector<pb::BatchMessage> out;
-  google::protobuf::io::ArrayInputStream input(bytes.data(), static_cast<int>(bytes.size()));
-  for (;;) {
-    pb::BatchMessage batch;
-    bool clean_eof = false;
-    if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&batch, &input, &clean_eof)) {
-      REQUIRE(clean_eof);
-      return out;
-    }
-    out.push_back(batch);
-  }
-}
-
 std::string error_of(const std::vector<std::string>& args, int status = 1) {
   const auto result = run_process(args);
   CHECK(result.exit_status == status);
@@ -109,13 +63,13 @@ std::string error_of(const std::vector<std::string>& args, int status = 1) {
 TEST_CASE("archives round-trip losslessly between formats and compressions", "[reader][archive]") {
   temp_dir dir;
   const std::string binary_path = make_binary_archive(dir);
-  const std::string binary = read_all(binary_path);
+  const std::string binary = read_file(binary_path);
   const auto batches = parse_frames(binary);
   REQUIRE(batches.size() >= 8);
 
   // binary -> JSON Lines: what protobuf prints for the same messages.
   const std::string jsonl = run_ok({tool, "--input", binary_path});
-  const auto from_json = parse_lines(jsonl);
+  const auto from_json = tcpstats::test::parse_jsonl(jsonl);
   REQUIRE(from_json.size() == batches.size());
   std::istringstream lines(jsonl);
   for (const auto& batch : batches) {
@@ -124,7 +78,7 @@ TEST_CASE("archives round-trip losslessly between formats and compressions", "[r
     REQUIRE(google::protobuf::util::MessageToJsonString(batch, &printed).ok());
     CHECK(line == printed);
   }
-  write_all(dir / "a.jsonl", jsonl);
+  write_file(dir / "a.jsonl", jsonl);
 
   // JSON Lines -> binary: the same bytes; and JSON Lines -> JSON Lines too.
   CHECK(run_ok({tool, "--input", dir / "a.jsonl", "-f", "binary"}) == binary);
@@ -145,7 +99,7 @@ TEST_CASE("archives round-trip losslessly between formats and compressions", "[r
 TEST_CASE("--json-names proto writes the .proto's names; the reader takes both", "[reader][archive]") {
   temp_dir dir;
   const std::string binary_path = make_binary_archive(dir);
-  const auto batches = parse_frames(read_all(binary_path));
+  const auto batches = parse_frames(read_file(binary_path));
   const std::string proto_json = run_ok({tool, "--input", binary_path, "--json-names", "proto"});
   google::protobuf::util::JsonPrintOptions proto_names;
   proto_names.preserve_proto_field_names = true;
@@ -156,8 +110,8 @@ TEST_CASE("--json-names proto writes the .proto's names; the reader takes both",
     REQUIRE(google::protobuf::util::MessageToJsonString(batch, &printed, proto_names).ok());
     CHECK(line == printed);
   }
-  write_all(dir / "proto.jsonl", proto_json);
-  CHECK(run_ok({tool, "--input", dir / "proto.jsonl", "-f", "binary"}) == read_all(binary_path));
+  write_file(dir / "proto.jsonl", proto_json);
+  CHECK(run_ok({tool, "--input", dir / "proto.jsonl", "-f", "binary"}) == read_file(binary_path));
 
   // Live output with proto names is the same conversion.
   const std::string replayed =
@@ -171,7 +125,7 @@ TEST_CASE("--json-names proto writes the .proto's names; the reader takes both",
 TEST_CASE("archives go through the filters and the table", "[reader][archive]") {
   temp_dir dir;
   const std::string binary_path = make_binary_archive(dir);
-  const auto all = parse_frames(read_all(binary_path));
+  const auto all = parse_frames(read_file(binary_path));
   const auto kept = parse_frames(run_ok({tool, "--input", binary_path, "-f", "binary", "--port", "443", "-4"}));
   REQUIRE(kept.size() == all.size());
   std::size_t total = 0;
@@ -201,29 +155,29 @@ TEST_CASE("a binary frame of 123 bytes is not mistaken for JSON", "[reader][arch
   temp_dir dir;
   // Length 123 ('{'), then metadata (field 1) holding a 119-byte hostname.
   const std::string frame = std::string("\x7b\x0a\x79\x12\x77", 5) + std::string(119, 'x');
-  write_all(dir / "small.bin", frame);
+  write_file(dir / "small.bin", frame);
   CHECK(run_ok({tool, "--input", dir / "small.bin"}) == "{\"metadata\":{\"hostname\":\"" + std::string(119, 'x') + "\"}}\n");
 }
 
 TEST_CASE("malformed archives are errors that say where", "[reader][archive]") {
   temp_dir dir;
   const std::string binary_path = make_binary_archive(dir);
-  const std::string binary = read_all(binary_path);
+  const std::string binary = read_file(binary_path);
   const std::string jsonl = run_ok({tool, "--input", binary_path});
   std::vector<std::string> lines;
   std::istringstream in(jsonl);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   REQUIRE(lines.size() >= 3);
 
-  write_all(dir / "bad.jsonl", lines[0] + "\n" + lines[1] + "\n{\"metadata\":{\"hostname\":12}}\n" + lines[2] + "\n");
+  write_file(dir / "bad.jsonl", lines[0] + "\n" + lines[1] + "\n{\"metadata\":{\"hostname\":12}}\n" + lines[2] + "\n");
   CHECK(error_of({tool, "--input", dir / "bad.jsonl"}).find("bad.jsonl:3: hostname: expected a string") !=
         std::string::npos);
-  write_all(dir / "garbage.jsonl", lines[0] + "\n\nnot json\n");
+  write_file(dir / "garbage.jsonl", lines[0] + "\n\nnot json\n");
   CHECK(error_of({tool, "--input", dir / "garbage.jsonl"}).find("garbage.jsonl:3:") != std::string::npos);
-  write_all(dir / "unknown.jsonl", "{\"metadata\":{\"hostName\":\"x\"}}\n");
+  write_file(dir / "unknown.jsonl", "{\"metadata\":{\"hostName\":\"x\"}}\n");
   CHECK(error_of({tool, "--input", dir / "unknown.jsonl"}).find("unknown.jsonl:1: CollectionMetadata: unknown field "
                                                                  "\"hostName\"") != std::string::npos);
-  write_all(dir / "cut.jsonl", lines[0] + "\n" + lines[1].substr(0, lines[1].size() / 2));
+  write_file(dir / "cut.jsonl", lines[0] + "\n" + lines[1].substr(0, lines[1].size() / 2));
   CHECK(error_of({tool, "--input", dir / "cut.jsonl"}).find("cut.jsonl:2:") != std::string::npos);
 
   // A truncated frame: an error, not a hang, and the whole frames before it written.
@@ -231,7 +185,7 @@ TEST_CASE("malformed archives are errors that say where", "[reader][archive]") {
                             (static_cast<std::size_t>(static_cast<unsigned char>(binary[1]) & 0x7f) << 7);
   REQUIRE((static_cast<unsigned char>(binary[0]) & 0x80) != 0);
   const std::size_t first_frame = 2 + first_length;
-  write_all(dir / "cut.bin", binary.substr(0, first_frame + 100));
+  write_file(dir / "cut.bin", binary.substr(0, first_frame + 100));
   const auto cut = run_process({tool, "--input", dir / "cut.bin", "-f", "binary"});
   CHECK(cut.exit_status == 1);
   CHECK(cut.out == binary.substr(0, first_frame));
@@ -239,14 +193,14 @@ TEST_CASE("malformed archives are errors that say where", "[reader][archive]") {
   CHECK(cut.err.find("is truncated") != std::string::npos);
 
   // A frame whose record holds a field the schema lacks.
-  write_all(dir / "field.bin", std::string("\x04\x12\x02\x98\x06", 5));
+  write_file(dir / "field.bin", std::string("\x04\x12\x02\x98\x06", 5));
   CHECK(error_of({tool, "--input", dir / "field.bin"}).find(
             "field.bin: frame at byte 0: byte 2: field number not in the schema (TcpSocketRecord field 99)") !=
         std::string::npos);
   // Compressed data cut short.
   REQUIRE(std::system(("gzip -k " + binary_path).c_str()) == 0);
-  const std::string gz = read_all(binary_path + ".gz");
-  write_all(dir / "cut.gz", gz.substr(0, gz.size() / 2));
+  const std::string gz = read_file(binary_path + ".gz");
+  write_file(dir / "cut.gz", gz.substr(0, gz.size() / 2));
   CHECK(error_of({tool, "--input", dir / "cut.gz"}).find("cut.gz: ") != std::string::npos);
   CHECK(error_of({tool, "--input", dir / "missing.bin"}, 3).find("missing.bin: No such file or directory") !=
         std::string::npos);

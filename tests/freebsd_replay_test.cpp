@@ -9,16 +9,18 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 
+#include "batches.hpp"
 #include "subprocess.hpp"
 #include "tcp_stats.pb.h"
 
 namespace pb = tcpstats_reader;
 namespace fs = std::filesystem;
+using tcpstats::test::read_file;
 using tcpstats::test::run_process;
+using tcpstats::test::temp_dir;
+using tcpstats::test::write_file;
 
 namespace {
 
@@ -49,15 +51,6 @@ pb::BatchMessage replay_one(const std::string& file, std::vector<std::string> ex
   return batches[0];
 }
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "tcpstats-freebsd-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
-
 // Copies a sample dump and the named side files into `dir`.
 std::string copy_sample(const temp_dir& dir, const std::string& name, std::vector<std::string> suffixes) {
   const fs::path to = dir.path / name;
@@ -66,11 +59,6 @@ std::string copy_sample(const temp_dir& dir, const std::string& name, std::vecto
   return to.string();
 }
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-void write_all(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
 std::string ip4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
   return std::string{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c), static_cast<char>(d)};
@@ -209,16 +197,16 @@ TEST_CASE("FreeBSD 12 and 13 samples: older layouts through the tool", "[cli][fr
   // The same dump read as 14 takes the port from 652: the release matters.
   temp_dir dir;
   const auto copy = copy_sample(dir, "sample-13.pcblist", {});
-  write_all(copy + ".meta.json", R"({"os_release": "14.0-RELEASE"})");
+  write_file(copy + ".meta.json", R"({"os_release": "14.0-RELEASE"})");
   CHECK(replay_one(copy).records(2).encaps_port() == 0u);
 }
 
 TEST_CASE("a list that changed during the read is flagged", "[cli][freebsd]") {
   temp_dir dir;
   const auto copy = copy_sample(dir, "sample-14.pcblist", {".meta.json"});
-  std::string bytes = read_all(copy);
+  std::string bytes = read_file(copy);
   bytes[bytes.size() - 64 + 16] = '\xf5';  // trailer xig_gen 500 -> 501
-  write_all(copy, bytes);
+  write_file(copy, bytes);
   const auto b = replay_one(copy);
   CHECK(b.metadata().pcblist_generation() == 501u);  // the trailer's
   CHECK(b.metadata().pcblist_generation_changed());
@@ -312,7 +300,7 @@ TEST_CASE("/dev/tcpstats dumps: RTT and sequence numbers, by meta or by sniffing
 TEST_CASE("process names as `ps -axo pid=,comm=` writes them", "[cli][freebsd]") {
   temp_dir dir;
   const auto copy = copy_sample(dir, "sample-14.pcblist", {".meta.json", ".kern_file"});
-  write_all(copy + ".commands", "  700 sshd\n  812 nginx: master\n\n 1200 python3.11\n");
+  write_file(copy + ".commands", "  700 sshd\n  812 nginx: master\n\n 1200 python3.11\n");
   const auto b = replay_one(copy);
   CHECK(b.records(1).command() == "sshd");
   CHECK(b.records(2).command() == "nginx: master");
@@ -331,16 +319,16 @@ TEST_CASE("--capture writes the FreeBSD side files back", "[cli][freebsd]") {
   const std::string captured = (dir.path / "000001.pcblist").string();
   for (const char* suffix : {"", ".kern_file", ".tcp_stats", ".tcp_states", ".commands"}) {
     INFO(suffix);
-    CHECK(read_all(captured + suffix) == read_all(data + "sample-14.pcblist" + suffix));
+    CHECK(read_file(captured + suffix) == read_file(data + "sample-14.pcblist" + suffix));
   }
-  CHECK(read_all(captured + ".meta.json").find("\"table\": \"pcblist\"") != std::string::npos);
+  CHECK(read_file(captured + ".meta.json").find("\"table\": \"pcblist\"") != std::string::npos);
   const auto again = replay_one(captured);
   REQUIRE(again.records_size() == original.records_size());
   for (int i = 0; i < again.records_size(); ++i) CHECK(again.records(i).SerializeAsString() == original.records(i).SerializeAsString());
 
   temp_dir kld;
   (void)replay_one(data + "sample.dev_tcpstats", {"--capture", kld.path.string()});
-  CHECK(read_all((kld.path / "000001.dev_tcpstats").string()) == read_all(data + "sample.dev_tcpstats"));
+  CHECK(read_file((kld.path / "000001.dev_tcpstats").string()) == read_file(data + "sample.dev_tcpstats"));
 }
 
 TEST_CASE("malformed FreeBSD input: exit 1, the offset, no output", "[cli][freebsd][malformed]") {
@@ -351,8 +339,8 @@ TEST_CASE("malformed FreeBSD input: exit 1, the offset, no output", "[cli][freeb
     std::string content;   // its new content
     std::string message;   // expected in stderr
   };
-  const std::string dump = read_all(data + "sample-14.pcblist");
-  const std::string files = read_all(data + "sample-14.pcblist.kern_file");
+  const std::string dump = read_file(data + "sample-14.pcblist");
+  const std::string files = read_file(data + "sample-14.pcblist.kern_file");
   std::string bad_files = files;
   bad_files[128 * 2] = '\x10';
   std::string zero_len = dump;
@@ -374,13 +362,13 @@ TEST_CASE("malformed FreeBSD input: exit 1, the offset, no output", "[cli][freeb
     const auto path = (dir.path / (c.name + ".pcblist")).string();
     fs::remove(path);
     for (const char* s : {".meta.json", ".kern_file", ".tcp_stats", ".tcp_states", ".commands"}) fs::remove(path + s);
-    write_all(path, dump);
+    write_file(path, dump);
     for (const char* s : {".meta.json", ".kern_file", ".tcp_stats", ".tcp_states", ".commands"}) {
-      write_all(path + s, read_all(data + "sample-14.pcblist" + s));
+      write_file(path + s, read_file(data + "sample-14.pcblist" + s));
     }
-    write_all(path + c.suffix, c.content);
+    write_file(path + c.suffix, c.content);
     // A /dev/tcpstats dump of another version is not sniffed as one: its meta says so.
-    if (c.name == "dev_tcpstats version") write_all(path + ".meta.json", R"({"table": "dev_tcpstats"})");
+    if (c.name == "dev_tcpstats version") write_file(path + ".meta.json", R"({"table": "dev_tcpstats"})");
     const auto result = run_process({tool, "--source", "freebsd", "--replay", path});
     CHECK(result.exit_status == 1);
     CHECK(result.out.empty());

@@ -11,13 +11,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "batches.hpp"
 #include "subprocess.hpp"
 #include "tcp_stats.pb.h"
 
 namespace fs = std::filesystem;
 namespace pb = tcpstats_reader;
 using tcpstats::test::process_result;
+using tcpstats::test::parse_frames;
+using tcpstats::test::parse_jsonl;
 using tcpstats::test::run_process;
+using tcpstats::test::temp_dir;
 
 namespace {
 
@@ -29,45 +33,6 @@ process_result run(std::vector<std::string> args) {
   args.insert(args.begin(), tool);
   return run_process(args);
 }
-
-std::vector<pb::BatchMessage> parse_jsonl(const std::string& text) {
-  std::vector<pb::BatchMessage> out;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    pb::BatchMessage batch;
-    google::protobuf::util::JsonParseOptions strict;
-    const auto status = google::protobuf::util::JsonStringToMessage(line, &batch, strict);
-    INFO(line.substr(0, 200));
-    REQUIRE(status.ok());
-    out.push_back(batch);
-  }
-  return out;
-}
-
-std::vector<pb::BatchMessage> parse_frames(const std::string& bytes) {
-  std::vector<pb::BatchMessage> out;
-  google::protobuf::io::ArrayInputStream input(bytes.data(), static_cast<int>(bytes.size()));
-  for (;;) {
-    pb::BatchMessage batch;
-    bool clean_eof = false;
-    if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&batch, &input, &clean_eof)) {
-      REQUIRE(clean_eof);  // the stream ends between frames, never inside one
-      break;
-    }
-    out.push_back(batch);
-  }
-  return out;
-}
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "tcpstats-cli-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
 
 void copy_dump(const std::string& from, const fs::path& to, bool with_meta) {
   fs::copy_file(from, to);

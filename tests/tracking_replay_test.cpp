@@ -5,17 +5,15 @@
 // JSON Lines and binary.
 #include <catch2/catch.hpp>
 
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <google/protobuf/util/delimited_message_util.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "batches.hpp"
 #include "netlink_builder.hpp"
 #include "subprocess.hpp"
 #include "tcp_stats.pb.h"
@@ -23,7 +21,6 @@
 #include "xnu_connection.hpp"
 
 namespace pb = tcpstats_reader;
-namespace fs = std::filesystem;
 using namespace tcpstats::test;
 
 namespace {
@@ -31,51 +28,14 @@ namespace {
 const std::string tool = TCPSTATS_READER;
 constexpr std::uint64_t first_timestamp_ns = 1'764'290'000'000'000'000;
 
-class temp_dir {
- public:
-  temp_dir() {
-    char name[] = "/tmp/tcpstats-tracking-XXXXXX";
-    REQUIRE(mkdtemp(name) != nullptr);
-    path = name;
-  }
-  ~temp_dir() { fs::remove_all(path); }
-  std::string path;
-};
-
-void write_file(const std::string& path, const std::vector<std::byte>& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+void write_bytes(const std::string& path, const std::vector<std::byte>& bytes) {
+  tcpstats::test::write_file(path, std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 void write_meta(const std::string& dump, const std::string& source, int pass, const std::string& extra = "") {
   std::ofstream out(dump + ".meta.json");
   out << "{\"source\": \"" << source << "\", \"timestamp_ns\": " << first_timestamp_ns + pass * 1'000'000'000ull
       << extra << "}\n";
-}
-
-std::vector<pb::BatchMessage> parse_lines(const std::string& text) {
-  std::vector<pb::BatchMessage> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    pb::BatchMessage batch;
-    REQUIRE(google::protobuf::util::JsonStringToMessage(line, &batch).ok());
-    out.push_back(batch);
-  }
-  return out;
-}
-
-std::vector<pb::BatchMessage> parse_frames(const std::string& bytes) {
-  std::vector<pb::BatchMessage> out;
-  google::protobuf::io::ArrayInputStream input(bytes.data(), static_cast<int>(bytes.size()));
-  for (;;) {
-    pb::BatchMessage batch;
-    bool clean_eof = false;
-    if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&batch, &input, &clean_eof)) {
-      REQUIRE(clean_eof);
-      return out;
-    }
-    out.push_back(batch);
-  }
 }
 
 // Replays `files` with `options`; checks that binary output says the same.
@@ -87,7 +47,7 @@ std::vector<pb::BatchMessage> replay(const std::vector<std::string>& files, cons
   const auto jsonl = run_process(args);
   INFO(jsonl.err);
   REQUIRE(jsonl.exit_status == 0);
-  auto batches = parse_lines(jsonl.out);
+  auto batches = parse_jsonl(jsonl.out);
 
   args.insert(args.begin() + 1, {"-f", "binary"});
   const auto binary = run_process(args);
@@ -154,7 +114,7 @@ std::vector<std::string> write_macos_sequence(const std::string& dir) {
     write_connection(blob, e);
     blob.trailer(4, 1000 + pass, 5000 + pass);
     const std::string file = dir + "/seq-" + std::to_string(pass) + ".pcblist_n";
-    write_file(file, blob.finish());
+    write_bytes(file, blob.finish());
     write_meta(file, "macos", pass, ", \"os_release\": \"24.4.0\", \"tcp_now_ms\": " + std::to_string(tcp_now));
     files.push_back(file);
   }
@@ -195,7 +155,7 @@ std::vector<std::byte> linux_dump(const std::vector<linux_socket>& sockets) {
 
 TEST_CASE("macOS sequence: deltas, rates, kernel ages, closes and a reused socket", "[reader][tracking]") {
   temp_dir dir;
-  const auto files = write_macos_sequence(dir.path);
+  const auto files = write_macos_sequence(dir.path.string());
   const auto batches = replay(files, {"--deltas"});
   REQUIRE(batches.size() == 3);
 
@@ -234,7 +194,7 @@ TEST_CASE("macOS sequence: deltas, rates, kernel ages, closes and a reused socke
 
 TEST_CASE("macOS sequence with --changes-only: only what changed, the summary whole", "[reader][tracking]") {
   temp_dir dir;
-  const auto files = write_macos_sequence(dir.path);
+  const auto files = write_macos_sequence(dir.path.string());
   const auto batches = replay(files, {"--changes-only"});
   REQUIRE(batches.size() == 3);
   CHECK(batches[0].records_size() == 4);  // everything is new
@@ -259,8 +219,8 @@ TEST_CASE("Linux sequence: sock_diag deltas and rates, closes and wraps", "[read
   };
   std::vector<std::string> files;
   for (std::size_t i = 0; i < passes.size(); ++i) {
-    const std::string file = dir.path + "/seq-" + std::to_string(i + 1) + ".netlink";
-    write_file(file, linux_dump(passes[i]));
+    const std::string file = dir / ("seq-" + std::to_string(i + 1) + ".netlink");
+    write_bytes(file, linux_dump(passes[i]));
     write_meta(file, "linux", static_cast<int>(i + 1) * 2);  // 2 s apart
     files.push_back(file);
   }
@@ -301,7 +261,7 @@ TEST_CASE("Linux sequence: sock_diag deltas and rates, closes and wraps", "[read
 
 TEST_CASE("without --deltas no delta field, no closed record", "[reader][tracking]") {
   temp_dir dir;
-  const auto files = write_macos_sequence(dir.path);
+  const auto files = write_macos_sequence(dir.path.string());
   const auto batches = replay(files, {});
   REQUIRE(batches.size() == 3);
   for (const auto& batch : batches) {
@@ -317,7 +277,7 @@ TEST_CASE("without --deltas no delta field, no closed record", "[reader][trackin
 
 TEST_CASE("the table shows rates, gone connections and the tracker's counts", "[reader][tracking][table]") {
   temp_dir dir;
-  const auto files = write_macos_sequence(dir.path);
+  const auto files = write_macos_sequence(dir.path.string());
   std::vector<std::string> args{"/usr/bin/env", "COLUMNS=250", tool, "-f", "table", "--deltas", "--replay"};
   args.insert(args.end(), files.begin(), files.end());
   const auto result = run_process(args);
