@@ -20,7 +20,10 @@ namespace tcpstats::reader {
 
 namespace {
 
-constexpr std::size_t read_size = 1 << 20;
+// Reads start small (a short archive costs little) and grow to this as long
+// lines or frames ask for more.
+constexpr std::size_t first_read_size = 64 << 10;
+constexpr std::size_t max_read_size = 1 << 20;
 // A frame larger than this is not one this tool wrote (a pass of a million
 // connections is about 400 MB).
 constexpr std::uint64_t max_frame_bytes = std::uint64_t{1} << 31;
@@ -169,7 +172,8 @@ class byte_stream {
   bool decompress(char* to, std::size_t size, std::size_t& produced, std::string& error) {
     while (produced == 0) {
       if (raw_.empty() && !raw_eof_) {
-        const ssize_t n = read_raw(read_size);
+        const ssize_t n = read_raw(raw_read_size_);
+        raw_read_size_ = std::min(2 * raw_read_size_, max_read_size);
         if (n < 0) return fail(error, std::strerror(errno));
         raw_eof_ = n == 0;
       }
@@ -208,11 +212,12 @@ class byte_stream {
   bool owned_ = false;
   std::string raw_;  // bytes read but not yet passed on
   bool raw_eof_ = false;
+  std::size_t raw_read_size_ = first_read_size;
   std::unique_ptr<decompressor> decompressor_;
   bool finished_ = false;  // the last stream decompressed is complete
 };
 
-archive_reader::archive_reader() = default;
+archive_reader::archive_reader() : read_size_(first_read_size) {}
 archive_reader::~archive_reader() = default;
 
 bool archive_reader::open(const std::string& path, std::string& error) {
@@ -223,7 +228,8 @@ bool archive_reader::open(const std::string& path, std::string& error) {
 
 bool archive_reader::fill(std::size_t at_least, std::string& error) {
   while (!eof_ && text_.size() < at_least) {
-    const std::ptrdiff_t n = stream_->read(text_, read_size, error);
+    const std::ptrdiff_t n = stream_->read(text_, read_size_, error);
+    read_size_ = std::min(2 * read_size_, max_read_size);
     if (n < 0) return false;
     if (n == 0) eof_ = true;
   }
@@ -337,10 +343,10 @@ bool archive_reader::start_region(std::string& error) {
     searched = text_.size();
     // Grow geometrically: appending a megabyte at a time to a long line
     // would copy it again and again.
-    if (text_.capacity() < text_.size() + read_size + simdjson::SIMDJSON_PADDING) {
-      text_.reserve(2 * (text_.size() + read_size) + simdjson::SIMDJSON_PADDING);
+    if (text_.capacity() < text_.size() + read_size_ + simdjson::SIMDJSON_PADDING) {
+      text_.reserve(2 * (text_.size() + read_size_) + simdjson::SIMDJSON_PADDING);
     }
-    if (!fill(text_.size() + read_size, error)) return false;
+    if (!fill(text_.size() + read_size_, error)) return false;
   }
   region_end_ = end;
   region_lines_ = line_;

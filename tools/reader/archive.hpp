@@ -52,6 +52,7 @@ class archive_reader {
   std::string text_;              // read but not yet consumed
   std::size_t consumed_ = 0;      // bytes of the (decompressed) input before text_
   bool eof_ = false;
+  std::size_t read_size_;  // what the next read asks for; grows (archive.cpp)
   std::uint64_t line_ = 0;        // JSON Lines: lines before text_
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::document_stream documents_;
