@@ -415,7 +415,7 @@ int main(int argc, char** argv) {
   if (opts.deltas) tracker.emplace(opts.changes_only);
   std::optional<tracking_sink> tracking;
   if (tracker) tracking.emplace(*tracker);
-  // The tracker, when on, sits between the --state filter and the output.
+  // The tracker, when on, sits between the filters and the output.
   const auto tracked = [&tracking](reader::record_sink& next, std::uint64_t sequence, reader::tracker_mode mode,
                                    std::optional<std::uint64_t> live_clock) -> reader::record_sink& {
     if (!tracking) return next;
