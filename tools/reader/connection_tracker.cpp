@@ -209,7 +209,7 @@ void connection_tracker::observe(const connection_record& record, const record_c
   }
 
   entry& e = found->second;
-  const bool replaced = e.tuple != tuple;  // commit mode only gets here when replaced
+  const bool replaced = e.tuple != tuple;  // (measure mode left a replaced identity above)
   if (replaced) {
     ++counts_.new_connections;
     out(record, record_delta{}, true);
