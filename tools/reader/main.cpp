@@ -26,6 +26,7 @@
 #include "meta_file.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "proto_json.hpp"
 #include "table_view.hpp"
 #include "wire_decoder.hpp"
 #include "wire_encoder.hpp"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "filters.hpp"
-#include "proto_json.hpp"
+#include "json_names.hpp"
 #include "pass.hpp"
 #include "tcpstats/version.hpp"
 

@@ -15,11 +15,10 @@
 #include <string>
 #include <string_view>
 
+#include "json_names.hpp"
 #include "proto_schema.hpp"
 
 namespace tcpstats::reader {
-
-enum class json_names { camel, proto };  // lowerCamelCase (protobuf's default) or snake_case
 
 // Appends `wire` (one message of `type`, no length prefix) as JSON to
 // `out`. On failure returns false and sets `error`.
