@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "proto_json.hpp"
+#include "wire_decoder.hpp"
 
 namespace tcpstats::reader {
 
@@ -269,14 +270,9 @@ bool archive_reader::next_frame(std::string_view& batch, std::string& error) {
   if (text_.empty()) return false;  // the end, between frames
   std::uint64_t size = 0;
   std::size_t at = 0;
-  for (unsigned shift = 0;; shift += 7) {
-    if (at >= text_.size() || shift >= 64) {
-      error = path_ + ": byte " + std::to_string(consumed_) + ": truncated or overlong frame length";
-      return false;
-    }
-    const auto byte = static_cast<unsigned char>(text_[at++]);
-    size |= std::uint64_t{byte & 0x7fu} << shift;
-    if ((byte & 0x80) == 0) break;
+  if (!read_varint(text_, at, size)) {
+    error = path_ + ": byte " + std::to_string(consumed_) + ": truncated or overlong frame length";
+    return false;
   }
   // Not JSON Lines (e.g. --pretty output) if it starts with '{'.
   const std::string hint = consumed_ == 0 && text_[0] == '{' ? " (JSON must be JSON Lines, as --format jsonl writes it)" : "";

@@ -31,6 +31,27 @@ std::optional<platform> sniff_platform(std::span<const std::byte> bytes) {
 
 namespace {
 
+// The counters the summary reports, from a decoded struct tcpstat (macOS
+// and FreeBSD name them alike); `width_bits` is the kernel's counter width.
+template <class Tcpstat>
+system_counters counters_of(const Tcpstat& stats, unsigned width_bits) {
+  system_counters c;
+  c.width_bits = width_bits;
+  c.conn_attempts = stats.connattempt;
+  c.accepts = stats.accepts;
+  c.connects = stats.connects;
+  c.drops = stats.drops;
+  c.snd_total_packets = stats.sndtotal;
+  c.snd_bytes = stats.sndbyte;
+  c.snd_rexmit_packets = stats.sndrexmitpack;
+  c.snd_rexmit_bytes = stats.sndrexmitbyte;
+  c.rcv_total_packets = stats.rcvtotal;
+  c.rcv_bytes = stats.rcvbyte;
+  c.rcv_dup_packets = stats.rcvduppack;
+  c.rcv_badsum = stats.rcvbadsum;
+  return c;
+}
+
 std::string at_byte(const parse_error& e) {
   std::string text = "byte " + std::to_string(e.offset) + ": " + std::string(to_string(e.code));
   if (e.code == errc::kernel_error) text += std::string(" (") + std::strerror(e.detail) + ")";
@@ -77,21 +98,7 @@ bool decode_macos(const raw_pass& raw, pass_info& out, record_sink& sink, std::s
               std::to_string(xnu::tcpstat_min_size);
       return false;
     }
-    system_counters c;
-    c.width_bits = 32;
-    c.conn_attempts = stats->connattempt;
-    c.accepts = stats->accepts;
-    c.connects = stats->connects;
-    c.drops = stats->drops;
-    c.snd_total_packets = stats->sndtotal;
-    c.snd_bytes = stats->sndbyte;
-    c.snd_rexmit_packets = stats->sndrexmitpack;
-    c.snd_rexmit_bytes = stats->sndrexmitbyte;
-    c.rcv_total_packets = stats->rcvtotal;
-    c.rcv_bytes = stats->rcvbyte;
-    c.rcv_dup_packets = stats->rcvduppack;
-    c.rcv_badsum = stats->rcvbadsum;
-    out.counters = c;
+    out.counters = counters_of(*stats, 32);
     out.data_sources.push_back(data_source::macos_tcp_stats);
   }
 
@@ -215,21 +222,7 @@ bool decode_freebsd(const raw_pass& raw, pass_info& out, record_sink& sink, std:
       error = "net.inet.tcp.stats: " + std::to_string(raw.tcp_stats->size()) + " bytes, too few for this release";
       return false;
     }
-    system_counters c;
-    c.width_bits = 64;
-    c.conn_attempts = stats->connattempt;
-    c.accepts = stats->accepts;
-    c.connects = stats->connects;
-    c.drops = stats->drops;
-    c.snd_total_packets = stats->sndtotal;
-    c.snd_bytes = stats->sndbyte;
-    c.snd_rexmit_packets = stats->sndrexmitpack;
-    c.snd_rexmit_bytes = stats->sndrexmitbyte;
-    c.rcv_total_packets = stats->rcvtotal;
-    c.rcv_bytes = stats->rcvbyte;
-    c.rcv_dup_packets = stats->rcvduppack;
-    c.rcv_badsum = stats->rcvbadsum;
-    out.counters = c;
+    out.counters = counters_of(*stats, 64);
     out.data_sources.push_back(data_source::freebsd_tcp_stats);
   }
   out.kernel_state_counts.reset();

@@ -205,6 +205,8 @@ char* write_record_json(const connection_record& record, std::span<const data_so
 
 char* write_json_string(std::string_view text, char* out) noexcept { return put_json_string(out, text); }
 
+char* write_base64(std::span<const std::uint8_t> bytes, char* out) noexcept { return put_base64(out, bytes); }
+
 void append_record_json(const connection_record& record, std::span<const data_source> sources, std::string& out,
                         const record_delta* delta) {
   const std::size_t old = out.size();

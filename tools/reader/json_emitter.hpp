@@ -36,6 +36,11 @@ char* write_json_string(std::string_view text, char* out) noexcept;
 void append_record_json(const connection_record& record, std::span<const data_source> sources, std::string& out,
                         const record_delta* delta = nullptr);
 
+// `bytes` in standard base64 with padding, as protobuf's JSON printer
+// writes bytes fields, at `out`, which has room for 4 * ceil(size / 3)
+// bytes; returns the end.
+char* write_base64(std::span<const std::uint8_t> bytes, char* out) noexcept;
+
 // A double as protobuf's JSON printer writes it: the shortest of %.15g and
 // %.17g that reads back exactly; NaN and the infinities as quoted strings.
 // At most 24 bytes; returns the end.

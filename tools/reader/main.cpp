@@ -226,20 +226,11 @@ struct batch_parts {
 batch_parts split_batch(std::string_view wire) {
   batch_parts parts;
   std::size_t at = 0;
-  const auto varint = [&wire, &at] {
-    std::uint64_t value = 0;
-    for (unsigned shift = 0; at < wire.size(); shift += 7) {
-      const auto byte = static_cast<unsigned char>(wire[at++]);
-      value |= std::uint64_t{byte & 0x7fu} << shift;
-      if ((byte & 0x80) == 0) break;
-    }
-    return value;
-  };
   while (at < wire.size()) {
-    const std::uint64_t tag = varint();
-    const auto size = static_cast<std::size_t>(varint());
-    const std::string_view body = wire.substr(at, size);
-    at += size;
+    std::uint64_t tag = 0, size = 0;
+    if (!reader::read_varint(wire, at, tag) || !reader::read_varint(wire, at, size)) break;
+    const std::string_view body = wire.substr(at, static_cast<std::size_t>(size));
+    at += static_cast<std::size_t>(size);
     if (tag >> 3 == 1) parts.metadata = body;
     if (tag >> 3 == 2) parts.records.push_back(body);
     if (tag >> 3 == 3) parts.summary = body;

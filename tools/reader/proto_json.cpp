@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "json_emitter.hpp"
+#include "wire_decoder.hpp"
 #include "wire_encoder.hpp"
 
 namespace tcpstats::reader {
@@ -39,16 +40,6 @@ unsigned expected_wire_type(const schema::field& f) {
     case kind::message: return length_delimited;
     default: return varint;
   }
-}
-
-bool read_varint(std::string_view wire, std::size_t& at, std::uint64_t& value) {
-  value = 0;
-  for (unsigned shift = 0; shift < 64 && at < wire.size(); shift += 7) {
-    const auto byte = static_cast<std::uint8_t>(wire[at++]);
-    value |= std::uint64_t{byte & 0x7fu} << shift;
-    if ((byte & 0x80) == 0) return true;
-  }
-  return false;
 }
 
 bool valid_utf8(std::string_view text) {
@@ -266,22 +257,9 @@ class wire_reader {
   }
 
   void append_base64(std::string_view bytes) {
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::size_t i = 0;
-    for (; i + 3 <= bytes.size(); i += 3) {
-      const std::uint32_t v = (std::uint32_t{static_cast<std::uint8_t>(bytes[i])} << 16) |
-                              (std::uint32_t{static_cast<std::uint8_t>(bytes[i + 1])} << 8) |
-                              static_cast<std::uint8_t>(bytes[i + 2]);
-      for (int shift = 18; shift >= 0; shift -= 6) *out_ += alphabet[(v >> shift) & 63];
-    }
-    if (const std::size_t rest = bytes.size() - i; rest > 0) {
-      const std::uint32_t v = (std::uint32_t{static_cast<std::uint8_t>(bytes[i])} << 16) |
-                              (rest == 2 ? std::uint32_t{static_cast<std::uint8_t>(bytes[i + 1])} << 8 : 0);
-      *out_ += alphabet[(v >> 18) & 63];
-      *out_ += alphabet[(v >> 12) & 63];
-      *out_ += rest == 2 ? alphabet[(v >> 6) & 63] : '=';
-      *out_ += '=';
-    }
+    const std::size_t old = out_->size();
+    out_->resize(old + (bytes.size() + 2) / 3 * 4);
+    write_base64({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, out_->data() + old);
   }
 
   json_names names_;

@@ -38,14 +38,7 @@ class field_reader {
   }
 
   bool read_varint(std::uint64_t& value) {
-    value = 0;
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-      if (at_ >= bytes_.size()) return false;
-      const auto byte = static_cast<std::uint8_t>(bytes_[at_++]);
-      value |= std::uint64_t{byte & 0x7fu} << shift;
-      if ((byte & 0x80) == 0) return true;
-    }
-    return false;  // more than 10 bytes
+    return reader::read_varint({bytes_.data(), bytes_.size()}, at_, value);
   }
   bool read_length_delimited(std::span<const char>& body) {
     std::uint64_t size = 0;

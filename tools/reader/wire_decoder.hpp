@@ -5,14 +5,29 @@
 // into a record when the connection closes. Untrusted input is fine: every
 // read is bounds-checked and a bad field is an error with its byte offset.
 
+#include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pass.hpp"
 #include "record_delta.hpp"
 
 namespace tcpstats::reader {
+
+// Reads the varint at `bytes[at]` and moves `at` past it. False when the
+// bytes end first or it runs past 10 bytes (`at` is then unspecified).
+[[nodiscard]] inline bool read_varint(std::string_view bytes, std::size_t& at, std::uint64_t& value) noexcept {
+  value = 0;
+  for (unsigned shift = 0; shift < 64 && at < bytes.size(); shift += 7) {
+    const auto byte = static_cast<std::uint8_t>(bytes[at++]);
+    value |= std::uint64_t{byte & 0x7fu} << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
 
 struct decoded_record {
   connection_record record;
