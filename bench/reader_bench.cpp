@@ -7,12 +7,12 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include "batch_encoder.hpp"
-#include "decode.hpp"
-#include "json_emitter.hpp"
+#include "output/batch_writer.hpp"
+#include "pipeline/decode.hpp"
+#include "codec/json_emitter.hpp"
 #include "proto_convert.hpp"
 #include "synthetic_dump.hpp"
-#include "wire_encoder.hpp"
+#include "codec/wire_encoder.hpp"
 
 namespace reader = tcpstats::reader;
 

@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "archive.hpp"
-#include "proto_json.hpp"
+#include "archive/archive.hpp"
+#include "codec/proto_json.hpp"
 
 namespace reader = tcpstats::reader;
 

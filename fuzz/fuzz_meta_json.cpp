@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "meta_file.hpp"
+#include "sources/meta_file.hpp"
 
 namespace reader = tcpstats::reader;
 

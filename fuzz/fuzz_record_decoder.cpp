@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "wire_decoder.hpp"
-#include "wire_encoder.hpp"
+#include "codec/wire_decoder.hpp"
+#include "codec/wire_encoder.hpp"
 
 namespace reader = tcpstats::reader;
 

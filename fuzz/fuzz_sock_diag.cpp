@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "tcpstats/linux/dump.hpp"
-#include "tcpstats/linux/materialize.hpp"
+#include "tcpstats/sock_diag/dump.hpp"
+#include "tcpstats/sock_diag/materialize.hpp"
 
 namespace sd = tcpstats::sock_diag;
 

@@ -53,17 +53,18 @@ rest=${version#*.}
 sed -e "s/@VERSION@/$version/" -e "s/@VERSION_MAJOR@/$major/" -e "s/@VERSION_MINOR@/${rest%%.*}/" \
   -e "s/@VERSION_PATCH@/${rest#*.}/" include/tcpstats/version.hpp.in >"$out/include/tcpstats/version.hpp"
 
-units="main options meta_file decode capture output live byte_blob linux_snmp macos_live
-wire_encoder json_emitter batch_parts_encoder batch_encoder filters wire_decoder connection_tracker table_view
-proto_json archive"
+units=$(tools/list-units.sh macos)
 flags="-std=c++20 -O2 -DNDEBUG"
 for target in $targets; do
   objects=$out/obj-$target
   mkdir -p "$objects"
+  rm -f "$objects"/*.o
   for unit in $units; do
+    # One object per unit, named by its path (two folders may hold live.cpp).
+    object=$(echo "${unit#tools/reader/}" | tr / _)
     # shellcheck disable=SC2086
     "$zig" c++ -target "$target" $flags -Wall -Wextra -Wpedantic -Werror -Iinclude -I"$out/include" \
-      -isystem "$simdjson" -c "tools/reader/$unit.cpp" -o "$objects/$unit.o"
+      -Itools/reader -isystem "$simdjson" -c "$unit" -o "$objects/${object%.cpp}.o"
   done
   # Zig's cache (ZIG_GLOBAL_CACHE_DIR) makes a rebuild of an unchanged unit free.
   # shellcheck disable=SC2086

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates tools/reader/proto_schema.hpp from proto/tcp_stats.proto: every
+"""Generates tools/reader/codec/proto_schema.hpp from proto/tcp_stats.proto: every
 message's fields (number, JSON and proto names, type, presence) and every
 enum's values, for the archive reader's schema-driven JSON <-> wire
 conversion and --json-names proto.
@@ -13,7 +13,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PROTO = ROOT / "proto" / "tcp_stats.proto"
-HEADER = ROOT / "tools" / "reader" / "proto_schema.hpp"
+HEADER = ROOT / "tools" / "reader" / "codec" / "proto_schema.hpp"
 
 SCALARS = {"int32": "int32", "int64": "int64", "uint32": "uint32", "uint64": "uint64", "bool": "boolean",
            "double": "float64", "string": "string", "bytes": "bytes"}

@@ -13,24 +13,24 @@
 #include <optional>
 #include <string>
 
-#include "archive.hpp"
-#include "batch_encoder.hpp"
-#include "batch_parts_encoder.hpp"
-#include "capture.hpp"
-#include "connection_tracker.hpp"
-#include "decode.hpp"
-#include "live.hpp"
+#include "archive/archive.hpp"
+#include "output/batch_writer.hpp"
+#include "codec/batch_parts_encoder.hpp"
+#include "sources/capture.hpp"
+#include "pipeline/connection_tracker.hpp"
+#include "pipeline/decode.hpp"
+#include "sources/live.hpp"
 #if defined(__linux__)
-#include "linux_processes.hpp"
+#include "sources/linux/processes.hpp"
 #endif
-#include "meta_file.hpp"
-#include "options.hpp"
-#include "output.hpp"
-#include "proto_json.hpp"
-#include "table_view.hpp"
-#include "wire_decoder.hpp"
-#include "wire_encoder.hpp"
-#include "tcpstats/linux/materialize.hpp"
+#include "sources/meta_file.hpp"
+#include "cli/options.hpp"
+#include "output/output.hpp"
+#include "codec/proto_json.hpp"
+#include "output/table_view.hpp"
+#include "codec/wire_decoder.hpp"
+#include "codec/wire_encoder.hpp"
+#include "tcpstats/sock_diag/materialize.hpp"
 #include "tcpstats/xnu/tcpstat.hpp"
 
 namespace reader = tcpstats::reader;

@@ -1,0 +1,387 @@
+#include "cli/options.hpp"
+
+#include <getopt.h>
+
+#include <charconv>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
+#include "sources/meta_file.hpp"
+
+namespace tcpstats::reader {
+
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.')) ++digits;
+  const std::string_view number = text.substr(0, digits);
+  const std::string_view unit = text.substr(digits);
+  if (number.empty() || number.front() == '.' || number.back() == '.' ||
+      number.find('.') != number.rfind('.')) {
+    return std::nullopt;
+  }
+  double value = 0;
+  for (const char c : number) {
+    if (c == '.') continue;
+    value = value * 10 + (c - '0');
+  }
+  if (const auto dot = number.find('.'); dot != std::string_view::npos) {
+    value /= std::pow(10.0, static_cast<double>(number.size() - dot - 1));
+  }
+  double seconds_per_unit = 0;
+  if (unit.empty() || unit == "s") {
+    seconds_per_unit = 1;
+  } else if (unit == "ms") {
+    seconds_per_unit = 1e-3;
+  } else if (unit == "us") {
+    seconds_per_unit = 1e-6;
+  } else if (unit == "m") {
+    seconds_per_unit = 60;
+  } else {
+    return std::nullopt;
+  }
+  const double ns = value * seconds_per_unit * 1e9;
+  if (!(ns >= 1e6) || ns > 86400e9) return std::nullopt;  // 1 ms .. 1 day
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(ns)));
+}
+
+std::optional<std::uint32_t> parse_states(std::string_view list, std::string& bad_word) {
+  static constexpr std::pair<std::string_view, tcp_state> names[] = {
+      {"established", tcp_state::established}, {"syn-sent", tcp_state::syn_sent},
+      {"syn-recv", tcp_state::syn_received},   {"syn-received", tcp_state::syn_received},
+      {"fin-wait-1", tcp_state::fin_wait_1},   {"fin-wait-2", tcp_state::fin_wait_2},
+      {"time-wait", tcp_state::time_wait},     {"closed", tcp_state::closed},
+      {"close-wait", tcp_state::close_wait},   {"last-ack", tcp_state::last_ack},
+      {"listen", tcp_state::listen},           {"closing", tcp_state::closing}};
+  std::uint32_t mask = 0;
+  while (true) {
+    const auto comma = list.find(',');
+    std::string word(list.substr(0, comma));
+    for (char& c : word) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool known = false;
+    for (const auto& [name, state] : names) {
+      if (word == name) {
+        mask |= 1u << static_cast<unsigned>(state);
+        known = true;
+      }
+    }
+    if (!known) {
+      bad_word = std::string(list.substr(0, comma));
+      return std::nullopt;
+    }
+    if (comma == std::string_view::npos) return mask;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+std::string help_text() {
+  return R"(usage: tcpstats-reader [OPTIONS]
+       tcpstats-reader [OPTIONS] --replay FILE [FILE...]
+
+Emits every TCP connection of this host (or of captured kernel dumps) as
+protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
+
+  -i, --interval DURATION  time between passes: 1, 0.5, 500ms, 2s, 1m (default 1s)
+  -c, --count N            number of passes; 0 = until interrupted (default 0)
+      --once               one pass (same as --count 1)
+  -f, --format FORMAT      jsonl: one proto3 JSON BatchMessage per line (default)
+                           binary: varint length + BatchMessage per batch
+                           table: a table for people, like ss, with a summary
+                           line; its width fits the terminal (or $COLUMNS)
+  -H, --no-header          table: no column titles
+      --summary-only       no records: just the summary (per-state counts,
+                           host counters; with table, one line per pass)
+      --pretty             indented JSON (with --format jsonl)
+  -o, --output PATH        write to PATH instead of standard output
+  -s, --source SOURCE      auto (this platform), macos, freebsd or linux
+      --replay FILE...     decode raw kernel dumps instead of the live kernel,
+                           one pass per file: what `sysctl -b
+                           net.inet.tcp.pcblist_n` writes on a Mac, `sysctl -b
+                           net.inet.tcp.pcblist` (or /dev/tcpstats) on FreeBSD,
+                           `ss -t -i -D FILE` on Linux. Beside a dump:
+                           FILE.meta.json (hostname, os_version, os_release,
+                           timestamp_ns, source), the host counters in
+                           FILE.tcp_stats (macOS, FreeBSD) or FILE.snmp
+                           (Linux /proc/net/snmp); FreeBSD also
+                           FILE.kern_file (raw kern.file), FILE.commands
+                           ("PID COMMAND" lines) and FILE.tcp_states.
+                           Without --source or a meta file the source is
+                           recognised from the dump's first bytes.
+      --input FILE...      read batches this tool wrote (JSON Lines or binary,
+                           recognised, also gzip- or zstd-compressed; - is
+                           standard input) and write them again through the
+                           filters in the chosen format
+      --json-names STYLE   camel: lowerCamelCase JSON names (default), proto:
+                           the .proto's snake_case names (--input reads both)
+      --capture DIR        also save each pass's raw kernel bytes in DIR
+                           (NNNNNN.<table>, .meta.json, .tcp_stats or .snmp)
+                           for --replay
+      --processes          Linux: fill pid, fd and command from /proc/*/fd, as
+                           `ss -p` does (what this user may see; a count of
+                           the rest goes to stderr once)
+      --netns NAME|PATH    Linux: collect inside another network namespace
+                           (a name from `ip netns`, or a path such as
+                           /proc/PID/ns/net); needs CAP_SYS_ADMIN
+      --deltas             follow connections from pass to pass: from the
+                           second pass on, each record has its counters' deltas
+                           and per-second rates since the previous pass, and
+                           each connection that is gone gets a last record with
+                           "closed": true (identity: the socket and its PCB
+                           generation, or the Linux socket cookie)
+      --changes-only       --deltas, but a connection is written only when it
+                           is new, its state changed or a counter changed
+                           (timers and ages do not count); the summary
+                           always counts every connection
+
+Filters (all given must match; a comma-separated list matches any item):
+      --state LIST         only connections in these states: established,
+                           syn-sent, syn-recv, fin-wait-1, fin-wait-2,
+                           time-wait, closed, close-wait, last-ack, listen,
+                           closing (Linux asks the kernel for just those)
+  -l, --listening          add listen to the states (alone: only listeners)
+      --established        add established to the states
+      --port LIST          local or remote port: 22,80,8000-8080
+      --sport LIST         local port
+      --dport LIST         remote port
+      --src LIST           local address or prefix: 10.0.0.0/8,::1 (an IPv4
+                           prefix also matches IPv4-mapped IPv6 addresses)
+      --dst LIST           remote address or prefix
+      --pid LIST           owning process ids (implies --processes on Linux)
+      --uid LIST           owning user ids
+  -4, --ipv4               only IPv4 connections (Linux skips the IPv6 dump)
+  -6, --ipv6               only IPv6 connections
+With --deltas, a connection that leaves the filtered view gets a closed record.
+
+  -h, --help               this text
+  -V, --version            the version
+
+Exit status: 0 done (also when the reader of the output goes away, or on
+SIGINT/SIGTERM after the current batch); 1 a dump or its meta file is
+malformed, or its source cannot be decoded by this build; 2 usage
+error; 3 a file could not be read or written; 4 live collection failed.
+)";
+}
+
+std::optional<options> parse_options(int argc, char** argv, std::string& error) {
+  enum : int {
+    opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_state, opt_processes, opt_deltas,
+    opt_changes_only, opt_summary_only, opt_input, opt_json_names, opt_established, opt_port, opt_sport, opt_dport, opt_src, opt_dst, opt_pid, opt_uid
+  };
+  static const struct option long_options[] = {
+      {"interval", required_argument, nullptr, 'i'}, {"count", required_argument, nullptr, 'c'},
+      {"once", no_argument, nullptr, opt_once},      {"format", required_argument, nullptr, 'f'},
+      {"pretty", no_argument, nullptr, opt_pretty},  {"output", required_argument, nullptr, 'o'},
+      {"source", required_argument, nullptr, 's'},   {"replay", required_argument, nullptr, opt_replay},
+      {"capture", required_argument, nullptr, opt_capture}, {"netns", required_argument, nullptr, opt_netns},
+      {"state", required_argument, nullptr, opt_state},
+      {"processes", no_argument, nullptr, opt_processes},
+      {"deltas", no_argument, nullptr, opt_deltas},
+      {"changes-only", no_argument, nullptr, opt_changes_only},
+      {"listening", no_argument, nullptr, 'l'},
+      {"no-header", no_argument, nullptr, 'H'},
+      {"summary-only", no_argument, nullptr, opt_summary_only},
+      {"input", required_argument, nullptr, opt_input},
+      {"json-names", required_argument, nullptr, opt_json_names},
+      {"established", no_argument, nullptr, opt_established},
+      {"port", required_argument, nullptr, opt_port},
+      {"sport", required_argument, nullptr, opt_sport},
+      {"dport", required_argument, nullptr, opt_dport},
+      {"src", required_argument, nullptr, opt_src},
+      {"dst", required_argument, nullptr, opt_dst},
+      {"pid", required_argument, nullptr, opt_pid},
+      {"uid", required_argument, nullptr, opt_uid},
+      {"ipv4", no_argument, nullptr, '4'},
+      {"ipv6", no_argument, nullptr, '6'},
+      {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},        {nullptr, 0, nullptr, 0}};
+
+  options out;
+  record_filter& filter = out.filter;
+  bool count_given = false, once = false, only_v4 = false, only_v6 = false;
+  std::uint32_t added_states = 0;  // --listening, --established
+  // Appends a parsed list to `to`, or sets `error` naming the bad item.
+  const auto add_list = [&error](auto& to, auto parsed, const std::string& option, const std::string& bad,
+                                 const char* expected) {
+    if (!parsed) {
+      error = option + ": '" + bad + "' is not " + expected;
+      return false;
+    }
+    using item_type = typename std::decay_t<decltype(to)>::value_type;
+    for (const auto& item : *parsed) to.push_back(static_cast<item_type>(item));
+    return true;
+  };
+  optind = 1;
+  opterr = 0;
+  for (;;) {
+    const int previous = optind;
+    const int c = getopt_long(argc, argv, ":i:c:f:o:s:hVl46H", long_options, nullptr);
+    if (c == -1) break;
+    const std::string value = optarg ? optarg : "";
+    const std::string word = previous < argc ? argv[previous] : "";
+    switch (c) {
+      case 'i': {
+        const auto interval = parse_duration(value);
+        if (!interval) {
+          error = "--interval: '" + value + "' is not a duration between 1ms and 1 day (e.g. 1, 0.5, 500ms, 2s)";
+          return std::nullopt;
+        }
+        out.interval = *interval;
+        out.interval_given = true;
+        break;
+      }
+      case 'c': {
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out.count);
+        if (ec != std::errc{} || end != value.data() + value.size() || value.empty()) {
+          error = "--count: '" + value + "' is not a number of passes";
+          return std::nullopt;
+        }
+        count_given = true;
+        break;
+      }
+      case opt_once: once = true; break;
+      case 'f':
+        if (value == "jsonl") {
+          out.format = output_format::jsonl;
+        } else if (value == "binary") {
+          out.format = output_format::binary;
+        } else if (value == "table") {
+          out.format = output_format::table;
+        } else {
+          error = "--format: '" + value + "' is not one of jsonl, binary, table";
+          return std::nullopt;
+        }
+        break;
+      case opt_pretty: out.pretty = true; break;
+      case 'o': out.output = value; break;
+      case 's':
+        if (value != "auto") {
+          out.source = platform_from_name(value);
+          if (!out.source) {
+            error = "--source: '" + value + "' is not one of auto, macos, freebsd, linux";
+            return std::nullopt;
+          }
+        }
+        break;
+      case opt_replay: out.replay_files.push_back(value); break;
+      case opt_input: out.input_files.push_back(value); break;
+      case opt_json_names:
+        if (value == "camel") {
+          out.names = json_names::camel;
+        } else if (value == "proto") {
+          out.names = json_names::proto;
+        } else {
+          error = "--json-names: '" + value + "' is not one of camel, proto";
+          return std::nullopt;
+        }
+        break;
+      case opt_capture: out.capture_dir = value; break;
+      case opt_netns: out.netns = value; break;
+      case opt_processes: out.processes = true; break;
+      case opt_deltas: out.deltas = true; break;
+      case opt_changes_only: out.deltas = out.changes_only = true; break;
+      case opt_state: {
+        std::string bad;
+        const auto states = parse_states(value, bad);
+        filter.states = filter.states.value_or(0) | states.value_or(0);
+        if (!states) {
+          error = "--state: '" + bad +
+                  "' is not a TCP state (established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, "
+                  "closed, close-wait, last-ack, listen, closing)";
+          return std::nullopt;
+        }
+        break;
+      }
+      case 'H': out.header = false; break;
+      case opt_summary_only: out.summary_only = true; break;
+      case 'l': added_states |= 1u << static_cast<unsigned>(tcp_state::listen); break;
+      case opt_established: added_states |= 1u << static_cast<unsigned>(tcp_state::established); break;
+      case '4': only_v4 = true; break;
+      case '6': only_v6 = true; break;
+      case opt_port:
+      case opt_sport:
+      case opt_dport: {
+        std::string bad;
+        auto& to = c == opt_port ? filter.ports : c == opt_sport ? filter.local_ports : filter.remote_ports;
+        const char* name = c == opt_port ? "--port" : c == opt_sport ? "--sport" : "--dport";
+        if (!add_list(to, parse_ports(value, bad), name, bad, "a port or port range (22, 8000-8080)")) {
+          return std::nullopt;
+        }
+        break;
+      }
+      case opt_src:
+      case opt_dst: {
+        std::string bad;
+        auto& to = c == opt_src ? filter.local_addresses : filter.remote_addresses;
+        if (!add_list(to, parse_prefixes(value, bad), c == opt_src ? "--src" : "--dst", bad,
+                      "an IPv4 or IPv6 address with an optional /prefix")) {
+          return std::nullopt;
+        }
+        break;
+      }
+      case opt_pid:
+      case opt_uid: {
+        std::string bad;
+        const bool pid = c == opt_pid;
+        const bool ok = pid ? add_list(filter.pids, parse_numbers(value, INT32_MAX, bad), "--pid", bad,
+                                       "a process id")
+                            : add_list(filter.uids, parse_numbers(value, UINT32_MAX, bad), "--uid", bad,
+                                       "a user id");
+        if (!ok) return std::nullopt;
+        break;
+      }
+      case 'h': out.help = true; break;
+      case 'V': out.version = true; break;
+      case ':': error = "'" + word + "' needs a value"; return std::nullopt;
+      default: error = "unknown option '" + word + "'"; return std::nullopt;
+    }
+  }
+  for (int i = optind; i < argc; ++i) {
+    if (out.replay_files.empty() == out.input_files.empty()) {
+      error = "unexpected argument '" + std::string(argv[i]) + "' (files follow --replay or --input)";
+      return std::nullopt;
+    }
+    (out.input_files.empty() ? out.replay_files : out.input_files).emplace_back(argv[i]);
+  }
+  if (once && count_given && out.count != 1) {
+    error = "--once contradicts --count " + std::to_string(out.count);
+    return std::nullopt;
+  }
+  if (once) out.count = 1;
+  if (added_states != 0) filter.states = filter.states.value_or(0) | added_states;
+  if (only_v4 || only_v6) {
+    filter.ipv4 = only_v4;
+    filter.ipv6 = only_v6;
+  }
+  if (!out.input_files.empty()) {
+    // An archive is re-emitted as it is: nothing about a live pass applies.
+    const char* live_only = !out.replay_files.empty() ? "--replay"
+                            : !out.capture_dir.empty() ? "--capture"
+                            : out.deltas             ? (out.changes_only ? "--changes-only" : "--deltas")
+                            : out.processes          ? "--processes"
+                            : !out.netns.empty()     ? "--netns"
+                            : out.interval_given     ? "--interval"
+                            : count_given || once    ? "--count"
+                                                     : nullptr;
+    if (live_only) {
+      error = std::string(live_only) + " does not apply to --input (it re-emits batches as they were written)";
+      return std::nullopt;
+    }
+  }
+  if ((!out.netns.empty() || out.processes) && !out.replay_files.empty()) {
+    error = std::string(out.processes ? "--processes" : "--netns") + " applies to live collection, not --replay";
+    return std::nullopt;
+  }
+  if (out.names == json_names::proto && out.format != output_format::jsonl) {
+    error = "--json-names applies to --format jsonl only";
+    return std::nullopt;
+  }
+  if (out.pretty && out.format != output_format::jsonl) {
+    error = "--pretty applies to --format jsonl only";
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace tcpstats::reader

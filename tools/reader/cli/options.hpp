@@ -1,0 +1,54 @@
+#pragma once
+// tcpstats-reader's command line.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/filters.hpp"
+#include "codec/json_names.hpp"
+#include "core/pass.hpp"
+#include "output/batch_writer.hpp"
+
+namespace tcpstats::reader {
+
+struct options {
+  std::chrono::nanoseconds interval = std::chrono::seconds(1);
+  bool interval_given = false;
+  std::uint64_t count = 0;  // passes; 0 = until interrupted
+  output_format format = output_format::jsonl;
+  bool pretty = false;
+  bool header = true;                 // table: -H/--no-header turns it off
+  bool summary_only = false;          // no records, only metadata and summary
+  std::string output;                 // empty = standard output
+  std::optional<platform> source;     // empty = auto
+  std::vector<std::string> replay_files;
+  std::vector<std::string> input_files;  // --input: archives this tool wrote ("-" = standard input)
+  json_names names = json_names::camel;  // --json-names
+  std::string capture_dir;            // empty = no capture
+  std::string netns;                  // Linux: network namespace name or path; empty = ours
+  record_filter filter;               // --state, --port, --src, ...
+  bool processes = false;             // Linux: attribute sockets to pid, fd, command
+  bool deltas = false;                // follow connections: deltas, rates, closed records
+  bool changes_only = false;          // implies deltas: only new or changed connections
+  bool help = false;
+  bool version = false;
+};
+
+// "established,time-wait": bit (1 << tcp_state) per named state; '-' and
+// '_' are interchangeable. On error, empty with `bad_word` set.
+[[nodiscard]] std::optional<std::uint32_t> parse_states(std::string_view list, std::string& bad_word);
+
+// "1", "0.5", "500ms", "2s", "1.5m": a positive duration of at most a day.
+[[nodiscard]] std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
+
+// Parses argv; on a usage error returns empty and sets `error` to one line
+// naming the offending word.
+[[nodiscard]] std::optional<options> parse_options(int argc, char** argv, std::string& error);
+
+[[nodiscard]] std::string help_text();
+
+}  // namespace tcpstats::reader

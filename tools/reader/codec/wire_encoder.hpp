@@ -1,0 +1,63 @@
+#pragma once
+// TcpSocketRecord in protobuf's binary wire format, written straight from a
+// connection_record without building message objects. Produces exactly the
+// bytes SerializeToString gives for to_proto() of the same record (fields in
+// number order, packed repeated enums), as the tests check.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "core/byte_buffer.hpp"
+#include "core/pass.hpp"
+#include "core/record_delta.hpp"
+
+namespace tcpstats::reader {
+
+// Writes `value` as a varint at `out`; returns the end. At most 10 bytes.
+[[gnu::always_inline]] inline char* write_varint(char* out, std::uint64_t value) noexcept {
+  while (value >= 0x80) {
+    *out++ = static_cast<char>((value & 0x7f) | 0x80);
+    value >>= 7;
+  }
+  *out++ = static_cast<char>(value);
+  return out;
+}
+
+// An upper bound on one record's encoding: about 80 fields of at most 12
+// bytes, three short strings, two addresses, the sources.
+[[nodiscard]] constexpr std::size_t max_record_wire_size(std::size_t source_count) noexcept {
+  return 2048 + 2 * source_count;
+}
+
+// Writes the record's message bytes (no tag, no length) at `out`, which has
+// room for max_record_wire_size(sources.size()); returns the end. `delta`
+// adds the delta fields (connection_tracker).
+char* encode_record(const connection_record& record, std::span<const data_source> sources, char* out,
+                    const record_delta* delta = nullptr) noexcept;
+
+// Timers and ages change with time alone: --changes-only does not count them.
+[[nodiscard]] constexpr bool is_timer_or_age_field(int number) noexcept {
+  switch (number) {
+    case 44: case 45: case 46: case 47: case 48:  // timer_*_ms
+    case 49:                                      // idle_time_ms
+    case 75:                                      // connection_age_ms
+    case 113: case 114: case 115:                 // last_data_sent/recv, last_ack_recv
+    case 153: case 154:                           // timer, timer_expires_ms
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Writes the record's own fields (no sources, no deltas) whose
+// is_timer_or_age_field() equals `timers_and_ages`; returns the end. The
+// two parts together decode (wire_decoder) to the record.
+char* encode_record_part(const connection_record& record, bool timers_and_ages, char* out) noexcept;
+
+// Appends the record's message bytes to `out`.
+void encode_record(const connection_record& record, std::span<const data_source> sources, std::string& out,
+                   const record_delta* delta = nullptr);
+
+}  // namespace tcpstats::reader

@@ -1,0 +1,249 @@
+#include "output/table_view.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "tcpstats/ip_address.hpp"
+
+namespace tcpstats::reader {
+
+namespace {
+
+// ss's short state names, by TcpState number (0 = unknown).
+constexpr std::string_view state_names[] = {"UNKNOWN",    "CLOSE",      "LISTEN",     "SYN-SENT",
+                                            "SYN-RECV",   "ESTAB",      "CLOSE-WAIT", "FIN-WAIT-1",
+                                            "CLOSING",    "LAST-ACK",   "FIN-WAIT-2", "TIME-WAIT"};
+
+struct column_info {
+  std::string_view title;
+  bool numeric;  // right-aligned
+};
+constexpr column_info columns[table_writer::column_count] = {
+    {"State", false}, {"Local Address:Port", false}, {"Peer Address:Port", false},
+    {"RTT", true},    {"RTTVAR", true},              {"CWND", true},
+    {"MSS", true},    {"Retrans", true},             {"Sent", true},
+    {"Recv", true},   {"TX/s", true},                {"RX/s", true},
+    {"Process", false}};
+
+// When the table is too wide, columns leave in this order.
+constexpr table_writer::column drop_order[] = {
+    table_writer::rttvar, table_writer::mss,     table_writer::cwnd,    table_writer::rx_rate,
+    table_writer::received, table_writer::retrans, table_writer::process, table_writer::sent,
+    table_writer::tx_rate, table_writer::rtt};
+
+std::string printf_string(const char* format, double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+// Three significant digits: 1.23, 12.3, 123.
+std::string three_digits(double value, const char* unit) {
+  const char* format = value < 9.995 ? "%.2f" : value < 99.95 ? "%.1f" : "%.0f";
+  return printf_string(format, value) + unit;
+}
+
+// Endpoint columns shrink to no less than this on a narrow terminal.
+constexpr std::size_t min_endpoint_width = 24;
+
+// `cell` in at most `width` characters: a longer one loses its middle,
+// marked "..", keeping its start and its last 10 characters (the port).
+std::string fit(std::string_view cell, std::size_t width) {
+  if (cell.size() <= width) return std::string(cell);
+  const std::size_t tail = std::min<std::size_t>(10, width / 2);
+  const std::size_t head = width - tail - 2;
+  return std::string(cell.substr(0, head)) + ".." + std::string(cell.substr(cell.size() - tail));
+}
+
+std::string endpoint(const std::optional<ip_address>& address, std::uint16_t port, bool peer) {
+  std::string host = address ? to_string(*address) : "?";
+  if (address && address->family == ip_family::ipv6) host = "[" + host + "]";
+  // A listener's peer is nobody: ss prints its port as *.
+  return host + ":" + (peer && port == 0 ? std::string("*") : std::to_string(port));
+}
+
+template <class T>
+std::string number_or_dash(const std::optional<T>& value) {
+  return value ? std::to_string(*value) : "-";
+}
+
+}  // namespace
+
+std::string format_duration_us(std::uint64_t us) {
+  if (us < 1000) return std::to_string(us) + "us";
+  if (us < 1'000'000) return three_digits(static_cast<double>(us) / 1e3, "ms");
+  return three_digits(static_cast<double>(us) / 1e6, "s");
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + "B";
+  static constexpr const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double value = static_cast<double>(bytes) / 1024;
+  std::size_t unit = 0;
+  while (value >= 1023.5 && unit + 1 < std::size(units)) {
+    value /= 1024;
+    ++unit;
+  }
+  return three_digits(value, units[unit]);
+}
+
+std::string format_bit_rate(double bytes_per_sec) {
+  double bits = bytes_per_sec * 8;
+  if (bits < 999.5) return printf_string("%.0f", bits) + "bit/s";
+  static constexpr const char* units[] = {"kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"};
+  bits /= 1000;
+  std::size_t unit = 0;
+  while (bits >= 999.5 && unit + 1 < std::size(units)) {
+    bits /= 1000;
+    ++unit;
+  }
+  return three_digits(bits, units[unit]);
+}
+
+void table_writer::prepare(const run_context& run, const std::optional<system_counters>& previous,
+                           chunk_target& target) {
+  run_ = run;
+  previous_ = previous;
+  target_ = &target;
+}
+
+void table_writer::start(const pass_info& info) {
+  info_ = &info;
+  tally_ = {};
+  rows_.clear();
+}
+
+void table_writer::add(const connection_record& record) {
+  tally_.add(record);
+  if (!options_.summary_only) add_row(record, nullptr);
+}
+
+void table_writer::add_tracked(const connection_record& record, const record_delta& delta, bool emit) {
+  if (!delta.closed) tally_.add(record);
+  if (emit && !options_.summary_only) add_row(record, &delta);
+}
+
+void table_writer::set_pass_context(std::optional<std::uint64_t> elapsed_ns,
+                                    const std::optional<tracker_counts>& counts) {
+  run_.elapsed_ns = elapsed_ns;
+  run_.connections = counts;
+}
+
+void table_writer::add_row(const connection_record& r, const record_delta* delta) {
+  row cells;
+  const int state_number = r.state ? static_cast<int>(*r.state) + 1 : 0;
+  cells[state] = delta && delta->closed ? "GONE" : std::string(state_names[state_number]);
+  cells[local] = endpoint(r.local_address, r.local_port, false);
+  cells[peer] = endpoint(r.remote_address, r.remote_port, true);
+  cells[rtt] = r.rtt_us ? format_duration_us(*r.rtt_us) : "-";
+  cells[rttvar] = r.rttvar_us ? format_duration_us(*r.rttvar_us) : "-";
+  // Linux counts the window in segments, the BSDs in bytes.
+  cells[cwnd] = r.snd_cwnd_segments ? std::to_string(*r.snd_cwnd_segments)
+                : r.snd_cwnd        ? format_bytes(*r.snd_cwnd)
+                                    : "-";
+  cells[mss] = number_or_dash(r.maxseg ? r.maxseg : r.snd_mss);
+  cells[retrans] = number_or_dash(r.total_retrans ? r.total_retrans : r.rexmit_packets);
+  const auto sent_bytes = r.tx_bytes ? r.tx_bytes : r.bytes_acked;
+  const auto received_bytes = r.rx_bytes ? r.rx_bytes : r.bytes_received;
+  cells[sent] = sent_bytes ? format_bytes(*sent_bytes) : "-";
+  cells[received] = received_bytes ? format_bytes(*received_bytes) : "-";
+  cells[tx_rate] = delta && delta->tx_bytes_per_sec ? format_bit_rate(*delta->tx_bytes_per_sec) : "-";
+  cells[rx_rate] = delta && delta->rx_bytes_per_sec ? format_bit_rate(*delta->rx_bytes_per_sec) : "-";
+  std::string& owner = cells[process];
+  if (r.command) {
+    owner.assign(r.command->view());
+    owner += '/';
+  }
+  owner.append(r.pid ? std::to_string(*r.pid) : r.command ? "?" : "-");
+  rows_.push_back(std::move(cells));
+}
+
+std::string table_writer::summary_line() const {
+  std::string line = std::to_string(tally_.total) + (tally_.total == 1 ? " connection" : " connections");
+  bool first = true;
+  for (std::size_t s = 0; s < tally_.by_state.size(); ++s) {
+    if (tally_.by_state[s] == 0) continue;
+    line += first ? ": " : ", ";
+    first = false;
+    line += std::to_string(tally_.by_state[s]) + " " + std::string(state_names[s]);
+  }
+  if (run_.connections) {
+    line += "; " + std::to_string(run_.connections->new_connections) + " new, " +
+            std::to_string(run_.connections->closed) + " gone";
+  }
+  // The host's counters over the time since the previous pass.
+  if (info_->counters && previous_ && run_.elapsed_ns && *run_.elapsed_ns != 0) {
+    const system_counters& now = *info_->counters;
+    const double seconds = static_cast<double>(*run_.elapsed_ns) / 1e9;
+    const auto rate = [&](const std::optional<std::uint64_t>& later,
+                          const std::optional<std::uint64_t>& earlier) -> std::optional<double> {
+      if (!later || !earlier || *later < *earlier) return std::nullopt;
+      return static_cast<double>(*later - *earlier) / seconds;
+    };
+    std::string host;
+    const auto add = [&host](const std::string& text) { host += (host.empty() ? "" : ", ") + text; };
+    if (const auto out = rate(now.snd_bytes, previous_->snd_bytes)) add(format_bit_rate(*out) + " out");
+    if (const auto in = rate(now.rcv_bytes, previous_->rcv_bytes)) add(format_bit_rate(*in) + " in");
+    const auto packets = rate(now.snd_total_packets, previous_->snd_total_packets);
+    const auto rexmits = rate(now.snd_rexmit_packets, previous_->snd_rexmit_packets);
+    if (packets) add(printf_string("%.0f", *packets) + " segments/s out");
+    if (packets && rexmits && *packets > 0) add(printf_string("%.2f", 100 * *rexmits / *packets) + "% retransmitted");
+    if (!host.empty()) line += "; host: " + host;
+  }
+  return line + "\n";
+}
+
+bool table_writer::finish() {
+  std::string text;
+  if (options_.redraw) text += "\x1b[H\x1b[2J";  // home, clear: the pass replaces the previous one
+  if (!options_.summary_only) {
+    std::array<bool, column_count> shown{};
+    std::array<std::size_t, column_count> width{};
+    for (unsigned c = 0; c < column_count; ++c) {
+      // Rates show with --deltas, or when an archive's records carry them.
+      const bool rate = c == tx_rate || c == rx_rate;
+      shown[c] = !rate || options_.rates ||
+                 std::any_of(rows_.begin(), rows_.end(), [c](const row& r) { return r[c] != "-"; });
+      width[c] = options_.header ? columns[c].title.size() : 0;
+      for (const row& r : rows_) width[c] = std::max(width[c], r[c].size());
+    }
+    const auto total = [&] {
+      std::size_t sum = 0, count = 0;
+      for (unsigned c = 0; c < column_count; ++c) {
+        if (!shown[c]) continue;
+        sum += width[c];
+        ++count;
+      }
+      return sum + (count == 0 ? 0 : 2 * (count - 1));
+    };
+    // Too wide: first the endpoints give up the middle of long addresses
+    // (the port stays), then columns leave.
+    for (const column c : {local, peer}) {
+      if (options_.width == 0 || total() <= options_.width) break;
+      const std::size_t excess = total() - options_.width;
+      width[c] = std::max(std::min(width[c], std::size_t{min_endpoint_width}), width[c] - std::min(width[c], excess));
+    }
+    for (const column c : drop_order) {
+      if (options_.width == 0 || total() <= options_.width) break;
+      shown[c] = false;
+    }
+    const auto put_row = [&](const auto& cell_of) {
+      std::string line;
+      for (unsigned c = 0; c < column_count; ++c) {
+        if (!shown[c]) continue;
+        const std::string cell = fit(cell_of(c), width[c]);
+        const std::string pad(width[c] - cell.size(), ' ');
+        if (!line.empty()) line += "  ";
+        line += columns[c].numeric ? pad + cell : cell + pad;
+      }
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      text += line + "\n";
+    };
+    if (options_.header) put_row([](unsigned c) { return columns[c].title; });
+    for (const row& r : rows_) put_row([&r](unsigned c) { return std::string_view(r[c]); });
+  }
+  text += summary_line();
+  return target_->write(text);
+}
+
+}  // namespace tcpstats::reader
