@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <tuple>
 
 #include "tcpstats/ip_address.hpp"
 #include "tcpstats/tcp_state.hpp"
@@ -283,5 +284,202 @@ struct connection_record {
 
   friend bool operator==(const connection_record&, const connection_record&) = default;
 };
+
+// What a field's value is, for consumers that treat kinds differently (a
+// tracker takes deltas of counters and does not count a field that moves
+// with time alone as a change).
+enum class field_kind : std::uint8_t {
+  endpoint,  // addresses and ports: the connection's 4-tuple
+  identity,  // the kernel's names for the socket: id, generation, inode, cgroup
+  owner,     // the process and user that hold the socket
+  state,     // the TCP state, as tcp_state and as the kernel's number
+  value,     // a reading that may move either way: windows, RTTs, queues, flags
+  counter,   // counts up from the connection's start: bytes, segments, retransmits
+  clock,     // moves with time alone: timers, ages, time since the last segment
+};
+
+// One member of connection_record, with `name`, the TcpSocketRecord field of
+// proto/tcp_stats.proto that carries it.
+template <auto Member>
+struct record_field {
+  std::string_view name;
+  field_kind kind;
+  static constexpr auto member = Member;
+
+  // The member of `record`, const or not.
+  template <class Record>
+  static constexpr auto& of(Record& record) noexcept {
+    return record.*Member;
+  }
+};
+
+// Every member of connection_record, once, in declaration order. Whatever
+// handles all fields (tcpstats-reader's encoders and decoder, its tracker,
+// its tests' reference mapping and random records) walks this list, and
+// the reader checks at compile time that each name is a field of the
+// schema generated from the .proto, with a type that holds the member.
+// A new field: its member above, its line here, its field in the .proto,
+// and the source's materialize that fills it.
+inline constexpr std::tuple record_fields{
+    record_field<&connection_record::local_address>{"local_addr", field_kind::endpoint},
+    record_field<&connection_record::remote_address>{"remote_addr", field_kind::endpoint},
+    record_field<&connection_record::local_port>{"local_port", field_kind::endpoint},
+    record_field<&connection_record::remote_port>{"remote_port", field_kind::endpoint},
+    record_field<&connection_record::dual_stack>{"dual_stack", field_kind::value},
+    record_field<&connection_record::state>{"state", field_kind::state},
+    record_field<&connection_record::kernel_state>{"kernel_state", field_kind::state},
+    record_field<&connection_record::socket_id>{"socket_id", field_kind::identity},
+    record_field<&connection_record::inp_gencnt>{"inp_gencnt", field_kind::identity},
+    record_field<&connection_record::tcp_flags>{"tcp_flags", field_kind::value},
+    record_field<&connection_record::snd_cwnd>{"snd_cwnd", field_kind::value},
+    record_field<&connection_record::snd_ssthresh>{"snd_ssthresh", field_kind::value},
+    record_field<&connection_record::snd_wnd>{"snd_wnd", field_kind::value},
+    record_field<&connection_record::rcv_wnd>{"rcv_wnd", field_kind::value},
+    record_field<&connection_record::maxseg>{"maxseg", field_kind::value},
+    record_field<&connection_record::snd_wscale>{"snd_wscale", field_kind::value},
+    record_field<&connection_record::rcv_wscale>{"rcv_wscale", field_kind::value},
+    record_field<&connection_record::cc_algo>{"cc_algo", field_kind::value},
+    record_field<&connection_record::tcp_stack>{"tcp_stack", field_kind::value},
+    record_field<&connection_record::rtt_us>{"rtt_us", field_kind::value},
+    record_field<&connection_record::rttvar_us>{"rttvar_us", field_kind::value},
+    record_field<&connection_record::rto_us>{"rto_us", field_kind::value},
+    record_field<&connection_record::rtt_min_us>{"rtt_min_us", field_kind::value},
+    record_field<&connection_record::rtt_update_count>{"rtt_update_count", field_kind::counter},
+    record_field<&connection_record::snd_una>{"snd_una", field_kind::value},
+    record_field<&connection_record::snd_nxt>{"snd_nxt", field_kind::value},
+    record_field<&connection_record::snd_max>{"snd_max", field_kind::value},
+    record_field<&connection_record::rcv_nxt>{"rcv_nxt", field_kind::value},
+    record_field<&connection_record::rcv_adv>{"rcv_adv", field_kind::value},
+    record_field<&connection_record::rexmit_packets>{"rexmit_packets", field_kind::counter},
+    record_field<&connection_record::ooo_packets>{"ooo_packets", field_kind::counter},
+    record_field<&connection_record::zerowin_probes>{"zerowin_probes", field_kind::counter},
+    record_field<&connection_record::dupacks>{"dupacks", field_kind::counter},
+    record_field<&connection_record::rxt_shift>{"rxt_shift", field_kind::value},
+    record_field<&connection_record::dsack_bytes>{"dsack_bytes", field_kind::counter},
+    record_field<&connection_record::dsack_packets>{"dsack_packets", field_kind::counter},
+    record_field<&connection_record::tx_bytes>{"tx_bytes", field_kind::counter},
+    record_field<&connection_record::rx_bytes>{"rx_bytes", field_kind::counter},
+    record_field<&connection_record::tx_packets>{"tx_packets", field_kind::counter},
+    record_field<&connection_record::rx_packets>{"rx_packets", field_kind::counter},
+    record_field<&connection_record::timer_rexmt_ms>{"timer_rexmt_ms", field_kind::clock},
+    record_field<&connection_record::timer_persist_ms>{"timer_persist_ms", field_kind::clock},
+    record_field<&connection_record::timer_keep_ms>{"timer_keep_ms", field_kind::clock},
+    record_field<&connection_record::timer_2msl_ms>{"timer_2msl_ms", field_kind::clock},
+    record_field<&connection_record::timer_delack_ms>{"timer_delack_ms", field_kind::clock},
+    record_field<&connection_record::idle_time_ms>{"idle_time_ms", field_kind::clock},
+    record_field<&connection_record::connection_age_ms>{"connection_age_ms", field_kind::clock},
+    record_field<&connection_record::snd_buf_used>{"snd_buf_used", field_kind::value},
+    record_field<&connection_record::snd_buf_hiwat>{"snd_buf_hiwat", field_kind::value},
+    record_field<&connection_record::rcv_buf_used>{"rcv_buf_used", field_kind::value},
+    record_field<&connection_record::rcv_buf_hiwat>{"rcv_buf_hiwat", field_kind::value},
+    record_field<&connection_record::listen_queue_len>{"listen_queue_len", field_kind::value},
+    record_field<&connection_record::listen_queue_limit>{"listen_queue_limit", field_kind::value},
+    record_field<&connection_record::pid>{"pid", field_kind::owner},
+    record_field<&connection_record::effective_pid>{"effective_pid", field_kind::owner},
+    record_field<&connection_record::uid>{"uid", field_kind::owner},
+    record_field<&connection_record::fd>{"fd", field_kind::owner},
+    record_field<&connection_record::command>{"command", field_kind::owner},
+    record_field<&connection_record::ecn_flags>{"ecn_flags", field_kind::value},
+    record_field<&connection_record::encaps_port>{"encaps_port", field_kind::value},
+    record_field<&connection_record::user_space_flow>{"user_space_flow", field_kind::value},
+    record_field<&connection_record::ca_state>{"ca_state", field_kind::value},
+    record_field<&connection_record::retransmits>{"retransmits", field_kind::value},
+    record_field<&connection_record::probes>{"probes", field_kind::value},
+    record_field<&connection_record::backoff>{"backoff", field_kind::value},
+    record_field<&connection_record::options>{"options", field_kind::value},
+    record_field<&connection_record::ato_us>{"ato_us", field_kind::value},
+    record_field<&connection_record::snd_mss>{"snd_mss", field_kind::value},
+    record_field<&connection_record::rcv_mss>{"rcv_mss", field_kind::value},
+    record_field<&connection_record::unacked>{"unacked", field_kind::value},
+    record_field<&connection_record::sacked>{"sacked", field_kind::value},
+    record_field<&connection_record::lost>{"lost", field_kind::value},
+    record_field<&connection_record::retrans>{"retrans", field_kind::value},
+    record_field<&connection_record::fackets>{"fackets", field_kind::value},
+    record_field<&connection_record::last_data_sent_ms>{"last_data_sent_ms", field_kind::clock},
+    record_field<&connection_record::last_data_recv_ms>{"last_data_recv_ms", field_kind::clock},
+    record_field<&connection_record::last_ack_recv_ms>{"last_ack_recv_ms", field_kind::clock},
+    record_field<&connection_record::pmtu>{"pmtu", field_kind::value},
+    record_field<&connection_record::rcv_ssthresh>{"rcv_ssthresh", field_kind::value},
+    record_field<&connection_record::snd_cwnd_segments>{"snd_cwnd_segments", field_kind::value},
+    record_field<&connection_record::snd_ssthresh_segments>{"snd_ssthresh_segments", field_kind::value},
+    record_field<&connection_record::advmss>{"advmss", field_kind::value},
+    record_field<&connection_record::reordering>{"reordering", field_kind::value},
+    record_field<&connection_record::rcv_rtt_us>{"rcv_rtt_us", field_kind::value},
+    record_field<&connection_record::rcv_space>{"rcv_space", field_kind::value},
+    record_field<&connection_record::total_retrans>{"total_retrans", field_kind::counter},
+    record_field<&connection_record::pacing_rate_bytes_per_sec>{"pacing_rate_bytes_per_sec", field_kind::value},
+    record_field<&connection_record::max_pacing_rate_bytes_per_sec>{"max_pacing_rate_bytes_per_sec", field_kind::value},
+    record_field<&connection_record::bytes_acked>{"bytes_acked", field_kind::counter},
+    record_field<&connection_record::bytes_received>{"bytes_received", field_kind::counter},
+    record_field<&connection_record::segs_out>{"segs_out", field_kind::counter},
+    record_field<&connection_record::segs_in>{"segs_in", field_kind::counter},
+    record_field<&connection_record::notsent_bytes>{"notsent_bytes", field_kind::value},
+    record_field<&connection_record::data_segs_in>{"data_segs_in", field_kind::counter},
+    record_field<&connection_record::data_segs_out>{"data_segs_out", field_kind::counter},
+    record_field<&connection_record::delivery_rate_bytes_per_sec>{"delivery_rate_bytes_per_sec", field_kind::value},
+    record_field<&connection_record::busy_time_us>{"busy_time_us", field_kind::counter},
+    record_field<&connection_record::rwnd_limited_us>{"rwnd_limited_us", field_kind::counter},
+    record_field<&connection_record::sndbuf_limited_us>{"sndbuf_limited_us", field_kind::counter},
+    record_field<&connection_record::delivered>{"delivered", field_kind::counter},
+    record_field<&connection_record::delivered_ce>{"delivered_ce", field_kind::counter},
+    record_field<&connection_record::bytes_sent>{"bytes_sent", field_kind::counter},
+    record_field<&connection_record::bytes_retrans>{"bytes_retrans", field_kind::counter},
+    record_field<&connection_record::dsack_dups>{"dsack_dups", field_kind::counter},
+    record_field<&connection_record::reord_seen>{"reord_seen", field_kind::counter},
+    record_field<&connection_record::rcv_ooopack>{"rcv_ooopack", field_kind::counter},
+    record_field<&connection_record::rehash>{"rehash", field_kind::counter},
+    record_field<&connection_record::total_rto>{"total_rto", field_kind::counter},
+    record_field<&connection_record::total_rto_recoveries>{"total_rto_recoveries", field_kind::counter},
+    record_field<&connection_record::total_rto_time_ms>{"total_rto_time_ms", field_kind::counter},
+    record_field<&connection_record::delivery_rate_app_limited>{"delivery_rate_app_limited", field_kind::value},
+    record_field<&connection_record::fastopen_client_fail>{"fastopen_client_fail", field_kind::value},
+    record_field<&connection_record::inode>{"inode", field_kind::identity},
+    record_field<&connection_record::interface_index>{"interface_index", field_kind::value},
+    record_field<&connection_record::timer>{"timer", field_kind::clock},
+    record_field<&connection_record::timer_expires_ms>{"timer_expires_ms", field_kind::clock},
+    record_field<&connection_record::timer_retransmits>{"timer_retransmits", field_kind::value},
+    record_field<&connection_record::shutdown>{"shutdown", field_kind::value},
+    record_field<&connection_record::tos>{"tos", field_kind::value},
+    record_field<&connection_record::tclass>{"tclass", field_kind::value},
+    record_field<&connection_record::mark>{"mark", field_kind::value},
+    record_field<&connection_record::cgroup_id>{"cgroup_id", field_kind::identity},
+    record_field<&connection_record::v6only>{"v6only", field_kind::value},
+    record_field<&connection_record::skmem_rmem_alloc>{"skmem_rmem_alloc", field_kind::value},
+    record_field<&connection_record::skmem_rcvbuf>{"skmem_rcvbuf", field_kind::value},
+    record_field<&connection_record::skmem_wmem_alloc>{"skmem_wmem_alloc", field_kind::value},
+    record_field<&connection_record::skmem_sndbuf>{"skmem_sndbuf", field_kind::value},
+    record_field<&connection_record::skmem_fwd_alloc>{"skmem_fwd_alloc", field_kind::value},
+    record_field<&connection_record::skmem_wmem_queued>{"skmem_wmem_queued", field_kind::value},
+    record_field<&connection_record::skmem_optmem>{"skmem_optmem", field_kind::value},
+    record_field<&connection_record::skmem_backlog>{"skmem_backlog", field_kind::value},
+    record_field<&connection_record::skmem_drops>{"skmem_drops", field_kind::counter},
+    record_field<&connection_record::bbr_bw_bytes_per_sec>{"bbr_bw_bytes_per_sec", field_kind::value},
+    record_field<&connection_record::bbr_min_rtt_us>{"bbr_min_rtt_us", field_kind::value},
+    record_field<&connection_record::bbr_pacing_gain>{"bbr_pacing_gain", field_kind::value},
+    record_field<&connection_record::bbr_cwnd_gain>{"bbr_cwnd_gain", field_kind::value},
+    record_field<&connection_record::sockopt>{"sockopt", field_kind::value},
+    record_field<&connection_record::sack_blocks>{"sack_blocks", field_kind::value},
+    record_field<&connection_record::ecn_ce_delivered>{"ecn_ce_delivered", field_kind::counter},
+    record_field<&connection_record::ecn_ce_received>{"ecn_ce_received", field_kind::counter},
+    record_field<&connection_record::negotiated_options>{"negotiated_options", field_kind::value},
+    record_field<&connection_record::tlp_probes_sent>{"tlp_probes_sent", field_kind::counter},
+    record_field<&connection_record::tlp_bytes_sent>{"tlp_bytes_sent", field_kind::counter},
+    record_field<&connection_record::dsack_tlp_bytes>{"dsack_tlp_bytes", field_kind::counter},
+    record_field<&connection_record::fib>{"fib", field_kind::value},
+    record_field<&connection_record::listen_queue_incomplete>{"listen_queue_incomplete", field_kind::value},
+    record_field<&connection_record::so_options>{"so_options", field_kind::value},
+    record_field<&connection_record::so_state>{"so_state", field_kind::value},
+    record_field<&connection_record::inp_flags>{"inp_flags", field_kind::value},
+    record_field<&connection_record::inp_flags2>{"inp_flags2", field_kind::value},
+    record_field<&connection_record::syncache_entry>{"syncache_entry", field_kind::value},
+};
+
+// Calls visit(field, member) for every field of `record` (const or not),
+// in record_fields' order; `field` is the record_field, `member` a
+// reference to the member.
+template <class Record, class Visitor>
+constexpr void for_each_field(Record& record, Visitor&& visit) {
+  std::apply([&](const auto&... field) { (visit(field, field.of(record)), ...); }, record_fields);
+}
 
 }  // namespace tcpstats

@@ -24,9 +24,11 @@ struct process_result {
 };
 
 // `on_output` (optional) sees standard output as it arrives, with the child's
-// pid, and returns false to stop reading it (closing the pipe).
+// pid, and returns false to stop reading it (closing the pipe). The child
+// runs in `working_dir` when one is given.
 inline process_result run_process(const std::vector<std::string>& argv,
-                                  const std::function<bool(pid_t, const std::string&)>& on_output = {}) {
+                                  const std::function<bool(pid_t, const std::string&)>& on_output = {},
+                                  const std::string& working_dir = {}) {
   int out_pipe[2], err_pipe[2];
   if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe");
   const pid_t pid = fork();
@@ -39,6 +41,7 @@ inline process_result run_process(const std::vector<std::string>& argv,
     close(out_pipe[1]);
     close(err_pipe[1]);
     signal(SIGPIPE, SIG_DFL);
+    if (!working_dir.empty() && chdir(working_dir.c_str()) != 0) _exit(126);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

@@ -57,8 +57,6 @@ tcpstats::connection_record random_record(std::mt19937_64& rng) {
   using tcpstats::ip_family;
   tcpstats::connection_record r;
   const auto u32 = [&] { return static_cast<std::uint32_t>(rng() >> (rng() % 33)); };
-  const auto u64 = [&] { return rng() >> (rng() % 64); };
-  const auto i32 = [&] { return static_cast<std::int32_t>(rng()); };
   if (rng() % 8 != 0) {
     ip_address local{rng() % 2 ? ip_family::ipv4 : ip_family::ipv6, {}, 0};
     for (std::size_t i = 0; i < local.size(); ++i) local.bytes[i] = static_cast<std::uint8_t>(rng());
@@ -69,155 +67,28 @@ tcpstats::connection_record random_record(std::mt19937_64& rng) {
     r.local_address = local;
     r.remote_address = remote;
   }
-  r.local_port = rng() % 4 ? static_cast<std::uint16_t>(rng()) : 0;
-  r.remote_port = rng() % 4 ? static_cast<std::uint16_t>(rng()) : 0;
-  r.dual_stack = maybe(rng, rng() % 2 == 0);
-  if (rng() % 5 != 0) r.state = static_cast<tcpstats::tcp_state>(rng() % 11);
-  r.kernel_state = maybe(rng, i32());
-  r.socket_id = maybe(rng, u64());
-  r.inp_gencnt = maybe(rng, u64());
-  r.tcp_flags = maybe(rng, u32());
-  r.snd_cwnd = maybe(rng, u32());
-  r.snd_ssthresh = maybe(rng, u32());
-  r.snd_wnd = maybe(rng, u32());
-  r.rcv_wnd = maybe(rng, u32());
-  r.maxseg = maybe(rng, u32());
-  r.snd_wscale = maybe(rng, static_cast<std::uint8_t>(rng()));
-  r.rcv_wscale = maybe(rng, static_cast<std::uint8_t>(rng()));
-  r.cc_algo = maybe(rng, tcpstats::short_name(random_text(rng)));
-  r.tcp_stack = maybe(rng, tcpstats::short_name(random_text(rng)));
-  r.rtt_us = maybe(rng, u32());
-  r.rttvar_us = maybe(rng, u32());
-  r.rto_us = maybe(rng, u32());
-  r.rtt_min_us = maybe(rng, u32());
-  r.rtt_update_count = maybe(rng, u32());
-  r.snd_una = maybe(rng, u32());
-  r.snd_nxt = maybe(rng, u32());
-  r.snd_max = maybe(rng, u32());
-  r.rcv_nxt = maybe(rng, u32());
-  r.rcv_adv = maybe(rng, u32());
-  r.rexmit_packets = maybe(rng, u32());
-  r.ooo_packets = maybe(rng, u32());
-  r.zerowin_probes = maybe(rng, u32());
-  r.dupacks = maybe(rng, u32());
-  r.rxt_shift = maybe(rng, u32());
-  r.dsack_bytes = maybe(rng, u32());
-  r.dsack_packets = maybe(rng, u32());
-  r.tx_bytes = maybe(rng, u64());
-  r.rx_bytes = maybe(rng, u64());
-  r.tx_packets = maybe(rng, u64());
-  r.rx_packets = maybe(rng, u64());
-  r.timer_rexmt_ms = maybe(rng, u32());
-  r.timer_persist_ms = maybe(rng, u32());
-  r.timer_keep_ms = maybe(rng, u32());
-  r.timer_2msl_ms = maybe(rng, u32());
-  r.timer_delack_ms = maybe(rng, u32());
-  r.idle_time_ms = maybe(rng, u32());
-  r.connection_age_ms = maybe(rng, u64());
-  r.snd_buf_used = maybe(rng, u32());
-  r.snd_buf_hiwat = maybe(rng, u32());
-  r.rcv_buf_used = maybe(rng, u32());
-  r.rcv_buf_hiwat = maybe(rng, u32());
-  r.listen_queue_len = maybe(rng, u32());
-  r.listen_queue_limit = maybe(rng, u32());
-  r.pid = maybe(rng, i32());
-  r.effective_pid = maybe(rng, i32());
-  r.uid = maybe(rng, u32());
-  r.fd = maybe(rng, i32());
-  r.command = maybe(rng, tcpstats::short_name(random_text(rng)));
-  r.ecn_flags = maybe(rng, u32());
-  r.encaps_port = maybe(rng, static_cast<std::uint16_t>(rng()));
-  r.user_space_flow = rng() % 4 == 0;
-  r.ca_state = maybe(rng, static_cast<std::uint8_t>(rng()));
-  r.retransmits = maybe(rng, static_cast<std::uint8_t>(rng()));
-  r.probes = maybe(rng, static_cast<std::uint8_t>(rng()));
-  r.backoff = maybe(rng, static_cast<std::uint8_t>(rng()));
-  r.options = maybe(rng, static_cast<std::uint8_t>(rng()));
-  r.ato_us = maybe(rng, u32());
-  r.snd_mss = maybe(rng, u32());
-  r.rcv_mss = maybe(rng, u32());
-  r.unacked = maybe(rng, u32());
-  r.sacked = maybe(rng, u32());
-  r.lost = maybe(rng, u32());
-  r.retrans = maybe(rng, u32());
-  r.fackets = maybe(rng, u32());
-  r.last_data_sent_ms = maybe(rng, u32());
-  r.last_data_recv_ms = maybe(rng, u32());
-  r.last_ack_recv_ms = maybe(rng, u32());
-  r.pmtu = maybe(rng, u32());
-  r.rcv_ssthresh = maybe(rng, u32());
-  r.snd_cwnd_segments = maybe(rng, u32());
-  r.snd_ssthresh_segments = maybe(rng, u32());
-  r.advmss = maybe(rng, u32());
-  r.reordering = maybe(rng, u32());
-  r.rcv_rtt_us = maybe(rng, u32());
-  r.rcv_space = maybe(rng, u32());
-  r.total_retrans = maybe(rng, u32());
-  r.pacing_rate_bytes_per_sec = maybe(rng, u64());
-  r.max_pacing_rate_bytes_per_sec = maybe(rng, u64());
-  r.bytes_acked = maybe(rng, u64());
-  r.bytes_received = maybe(rng, u64());
-  r.segs_out = maybe(rng, u32());
-  r.segs_in = maybe(rng, u32());
-  r.notsent_bytes = maybe(rng, u32());
-  r.data_segs_in = maybe(rng, u32());
-  r.data_segs_out = maybe(rng, u32());
-  r.delivery_rate_bytes_per_sec = maybe(rng, u64());
-  r.busy_time_us = maybe(rng, u64());
-  r.rwnd_limited_us = maybe(rng, u64());
-  r.sndbuf_limited_us = maybe(rng, u64());
-  r.delivered = maybe(rng, u32());
-  r.delivered_ce = maybe(rng, u32());
-  r.bytes_sent = maybe(rng, u64());
-  r.bytes_retrans = maybe(rng, u64());
-  r.dsack_dups = maybe(rng, u32());
-  r.reord_seen = maybe(rng, u32());
-  r.rcv_ooopack = maybe(rng, u32());
-  r.rehash = maybe(rng, u32());
-  r.total_rto = maybe(rng, static_cast<std::uint16_t>(rng()));
-  r.total_rto_recoveries = maybe(rng, static_cast<std::uint16_t>(rng()));
-  r.total_rto_time_ms = maybe(rng, u32());
-  r.delivery_rate_app_limited = maybe(rng, rng() % 2 == 0);
-  r.fastopen_client_fail = maybe(rng, static_cast<std::uint8_t>(rng()));
-  r.inode = maybe(rng, u64());
-  r.interface_index = maybe(rng, u32());
-  r.timer = maybe(rng, static_cast<std::uint8_t>(rng()));
-  r.timer_expires_ms = maybe(rng, u32());
-  r.timer_retransmits = maybe(rng, static_cast<std::uint8_t>(rng()));
-  r.shutdown = maybe(rng, static_cast<std::uint8_t>(rng()));
-  r.tos = maybe(rng, static_cast<std::uint8_t>(rng()));
-  r.tclass = maybe(rng, static_cast<std::uint8_t>(rng()));
-  r.mark = maybe(rng, u32());
-  r.cgroup_id = maybe(rng, u64());
-  r.v6only = maybe(rng, rng() % 2 == 0);
-  r.skmem_rmem_alloc = maybe(rng, u32());
-  r.skmem_rcvbuf = maybe(rng, u32());
-  r.skmem_wmem_alloc = maybe(rng, u32());
-  r.skmem_sndbuf = maybe(rng, u32());
-  r.skmem_fwd_alloc = maybe(rng, u32());
-  r.skmem_wmem_queued = maybe(rng, u32());
-  r.skmem_optmem = maybe(rng, u32());
-  r.skmem_backlog = maybe(rng, u32());
-  r.skmem_drops = maybe(rng, u32());
-  r.bbr_bw_bytes_per_sec = maybe(rng, u64());
-  r.bbr_min_rtt_us = maybe(rng, u32());
-  r.bbr_pacing_gain = maybe(rng, u32());
-  r.bbr_cwnd_gain = maybe(rng, u32());
-  r.sockopt = maybe(rng, static_cast<std::uint16_t>(rng()));
-  r.sack_blocks = maybe(rng, u32());
-  r.ecn_ce_delivered = maybe(rng, u32());
-  r.ecn_ce_received = maybe(rng, u32());
-  r.negotiated_options = maybe(rng, u32());
-  r.tlp_probes_sent = maybe(rng, u32());
-  r.tlp_bytes_sent = maybe(rng, u64());
-  r.dsack_tlp_bytes = maybe(rng, u32());
-  r.fib = maybe(rng, u32());
-  r.listen_queue_incomplete = maybe(rng, u32());
-  r.so_options = maybe(rng, u32());
-  r.so_state = maybe(rng, u32());
-  r.inp_flags = maybe(rng, u32());
-  r.inp_flags2 = maybe(rng, u32());
-  r.syncache_entry = maybe(rng, rng() % 2 == 0);
+  // Every other field from the record's field list, present two times in
+  // three, with values of every magnitude (and sign).
+  tcpstats::for_each_field(r, [&](const auto& field, auto& value) {
+    using V = std::decay_t<decltype(value)>;
+    if constexpr (std::is_same_v<V, std::optional<ip_address>>) {
+      (void)field;  // set above
+    } else if constexpr (std::is_same_v<V, std::optional<tcpstats::tcp_state>>) {
+      if (rng() % 5 != 0) value = static_cast<tcpstats::tcp_state>(rng() % 11);
+    } else if constexpr (std::is_same_v<V, std::optional<tcpstats::short_name>>) {
+      value = maybe(rng, tcpstats::short_name(random_text(rng)));
+    } else if constexpr (std::is_same_v<V, std::optional<bool>>) {
+      value = maybe(rng, rng() % 2 == 0);
+    } else if constexpr (std::is_same_v<V, bool>) {
+      value = rng() % 4 == 0;
+    } else if constexpr (std::is_integral_v<V>) {  // ports
+      value = rng() % 4 ? static_cast<V>(rng()) : V{0};
+    } else {
+      using T = typename V::value_type;
+      value = maybe(rng, static_cast<T>(rng() >> (rng() % 64)));
+      if (std::is_signed_v<T> && value && rng() % 2) value = static_cast<T>(-*value);
+    }
+  });
   return r;
 }
 
@@ -244,24 +115,26 @@ reader::record_delta random_delta(std::mt19937_64& rng) {
   const auto i64 = [&rng] { return static_cast<std::int64_t>(rng()) >> (rng() % 64); };
   const auto i32 = [&rng] { return static_cast<std::int32_t>(rng()) >> (rng() % 32); };
   reader::record_delta d;
-  d.rexmit_packets = maybe(rng, i32());
-  d.ooo_packets = maybe(rng, i32());
-  d.zerowin_probes = maybe(rng, i32());
+  // Every field from record_delta's list: counts of every magnitude and
+  // sign, rates as the tracker computes them.
+  std::apply([&](const auto&... field) {
+    (([&] {
+       auto& value = d.*(field.member);
+       using V = std::decay_t<decltype(value)>;
+       if constexpr (std::is_same_v<V, bool>) {
+         value = rng() % 4 == 0;
+       } else if constexpr (std::is_same_v<V, std::optional<double>>) {
+         value = maybe(rng, rng() % 3 == 0 ? 0.0 : random_rate(rng));
+       } else if constexpr (std::is_same_v<V, std::optional<std::int32_t>>) {
+         value = maybe(rng, i32());
+       } else if constexpr (std::is_same_v<V, std::optional<std::int64_t>>) {
+         value = maybe(rng, i64());
+       } else {
+         value = maybe(rng, u64());
+       }
+     }()), ...);
+  }, reader::delta_fields);
   d.first_seen_age_ms = maybe(rng, u64());
-  d.tx_bytes = maybe(rng, i64());
-  d.rx_bytes = maybe(rng, i64());
-  d.bytes_acked = maybe(rng, u64());
-  d.bytes_received = maybe(rng, u64());
-  d.bytes_retrans = maybe(rng, u64());
-  d.total_retrans = maybe(rng, u64());
-  d.segs_out = maybe(rng, u64());
-  d.segs_in = maybe(rng, u64());
-  d.lost = maybe(rng, i64());
-  d.tx_bytes_per_sec = maybe(rng, random_rate(rng));
-  d.rx_bytes_per_sec = maybe(rng, random_rate(rng));
-  d.retransmits_per_sec = maybe(rng, rng() % 3 == 0 ? 0.0 : random_rate(rng));
-  d.retransmitted_bytes_per_sec = maybe(rng, static_cast<double>(rng() % 1000) / 7.0);
-  d.closed = rng() % 4 == 0;
   return d;
 }
 

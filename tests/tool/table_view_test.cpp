@@ -140,7 +140,11 @@ TEST_CASE("a live table redraws in place on a terminal and fits its width", "[re
   for (std::size_t at; (at = text.find("\x1b[H\x1b[2J")) != std::string::npos;) text.erase(at, 7);
   for (const auto& line : lines_of(text)) {
     const std::string row = line.back() == '\r' ? line.substr(0, line.size() - 1) : line;
-    if (row.find("connection") == std::string::npos) CHECK(row.size() <= 72);
+    // The summary may wrap; a slow-pass note on the same terminal (a loaded
+    // machine) is the tool's stderr, not the table.
+    if (row.find("connection") == std::string::npos && row.find("tcpstats-reader:") == std::string::npos) {
+      CHECK(row.size() <= 72);
+    }
   }
   // Through a pipe the passes append, without escape sequences.
   const auto piped = run_process({tool, "-f", "table", "-c", "2", "-i", "200ms"});

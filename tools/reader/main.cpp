@@ -474,6 +474,7 @@ int main(int argc, char** argv) {
         return fail(exit_malformed, where + ": " + error);
       }
       if (tracking) tracking->finish();
+      if (tracker && !tracker->error().empty()) return fail(exit_malformed, where + ": " + tracker->error());
       plan = planner.plan();
       note_clock();
       if (tracker) run.connections = tracker->counts();
@@ -493,6 +494,7 @@ int main(int argc, char** argv) {
       return fail(exit_malformed, where + ": " + error);
     }
     if (tracking) tracking->finish();
+    if (tracker && !tracker->error().empty()) return fail(exit_malformed, where + ": " + tracker->error());
     previous_clock = note_clock();
     const auto counts = tracker ? tracker->counts() : std::nullopt;
     if (table) {

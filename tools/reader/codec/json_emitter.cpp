@@ -124,11 +124,6 @@ class json_visitor {
     p_ = put_base64(p_, value);
     *p_++ = '"';
   }
-  [[gnu::always_inline]] void implicit_u32(int, std::string_view name, std::uint32_t value) {
-    if (value == 0) return;
-    key(name);
-    p_ = put_number(p_, value);
-  }
   [[gnu::always_inline]] void enumeration(int, std::string_view name, int value, std::string_view enum_name) {
     if (value == 0) return;
     key(name);

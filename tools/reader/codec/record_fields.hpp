@@ -1,248 +1,355 @@
 #pragma once
-// The mapping from connection_record to the TcpSocketRecord wire fields,
-// in field-number order, written once for the two direct encoders (binary
-// and JSON). Each call names the field's number, its proto3 JSON name and
-// its value. Tests check both encoders against protobuf's own serializer
-// and JSON printer fed by the hand-written to_proto(), so a wrong number or
-// name here cannot go unnoticed.
+// TcpSocketRecord's fields as the tool writes and reads them, derived from
+// one list: the library's record_fields (tcpstats/connection_record.hpp),
+// joined by name at compile time with the schema generated from the .proto
+// (codec/proto_schema.hpp), plus what the tool adds to a record: the
+// tracker's deltas and rates (record_delta) and four fields derived from
+// the record (ip_version, the two scope ids, sources). A name the schema
+// lacks, or a member type that cannot hold the field's values, does not
+// compile.
+//
+// visit_record_fields() hands a visitor every field a record sets, in
+// field-number order (the order protobuf writes), as
+//   bytes(number, json_name, span<const uint8_t>)         non-empty addresses
+//   enumeration(number, json_name, value, enum_name)      never 0
+//   optional(number, json_name, const optional<T>&)       T: integral, bool,
+//                                                         double, short_name
+//   repeated_enum(number, json_name, span<const data_source>)
+// with proto3's presence rules applied: a field without explicit presence
+// is left out when 0. decode_entries() gives the wire decoder a reader per
+// field number from the same list.
 
+#include <algorithm>
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
+#include "codec/proto_schema.hpp"
 #include "core/pass.hpp"
-#include "core/summary.hpp"
 #include "core/record_delta.hpp"
+#include "core/summary.hpp"
 #include "tcpstats/connection_record.hpp"
 
 namespace tcpstats::reader {
 
-inline constexpr std::string_view tcp_state_enum_names[] = {
-    "TCP_STATE_UNKNOWN",     "TCP_STATE_CLOSED",      "TCP_STATE_LISTEN",     "TCP_STATE_SYN_SENT",
-    "TCP_STATE_SYN_RECEIVED", "TCP_STATE_ESTABLISHED", "TCP_STATE_CLOSE_WAIT", "TCP_STATE_FIN_WAIT_1",
-    "TCP_STATE_CLOSING",     "TCP_STATE_LAST_ACK",    "TCP_STATE_FIN_WAIT_2", "TCP_STATE_TIME_WAIT"};
-
 // DataSource names by number.
 [[nodiscard]] constexpr std::string_view data_source_enum_name(data_source s) {
-  switch (s) {
-    case data_source::macos_pcblist_n: return "DATA_SOURCE_MACOS_PCBLIST_N";
-    case data_source::freebsd_pcblist: return "DATA_SOURCE_FREEBSD_PCBLIST";
-    case data_source::freebsd_kld: return "DATA_SOURCE_FREEBSD_KLD";
-    case data_source::kern_file: return "DATA_SOURCE_KERN_FILE";
-    case data_source::linux_sock_diag: return "DATA_SOURCE_LINUX_SOCK_DIAG";
-    case data_source::linux_proc_fd: return "DATA_SOURCE_LINUX_PROC_FD";
-    case data_source::macos_tcp_stats: return "DATA_SOURCE_MACOS_TCP_STATS";
-    case data_source::freebsd_tcp_stats: return "DATA_SOURCE_FREEBSD_TCP_STATS";
-    case data_source::linux_proc_net_snmp: return "DATA_SOURCE_LINUX_PROC_NET_SNMP";
-    case data_source::freebsd_tcp_states: return "DATA_SOURCE_FREEBSD_TCP_STATES";
+  for (const auto& value : schema::DataSource_values) {
+    if (value.number == static_cast<int>(s)) return value.name;
   }
   return "DATA_SOURCE_UNKNOWN";
 }
 
-namespace detail {
-template <class T>
-[[nodiscard]] constexpr std::optional<std::uint32_t> widen(const std::optional<T>& v) {
-  return v ? std::optional<std::uint32_t>(*v) : std::nullopt;
-}
-// An IPv6 zone, when the address has one.
-[[nodiscard]] constexpr std::optional<std::uint32_t> scope(const std::optional<ip_address>& a) {
-  return a && a->scope_id != 0 ? std::optional<std::uint32_t>(a->scope_id) : std::nullopt;
-}
-}  // namespace detail
+// TcpState names by number (BSD state + 1, 0 unknown).
+inline constexpr auto tcp_state_enum_names = [] {
+  std::array<std::string_view, std::size(schema::TcpState_values)> names{};
+  for (const auto& value : schema::TcpState_values) names[static_cast<std::size_t>(value.number)] = value.name;
+  return names;
+}();
 
-// Calls the visitor's methods for every field the record sets:
-//   bytes(num, name, span)            non-empty address bytes
-//   implicit_u32(num, name, value)    proto3 field without presence (skip 0)
-//   enumeration(num, name, value, enum_name)   skip 0
-//   optional(num, name, const std::optional<T>&)  T: u32, u64, i32, i64, bool, double, short_name
-//   repeated_enum(num, name, span<const data_source>)
-// `delta` (connection_tracker's, when it runs) adds the delta fields.
-template <class Visitor>
-void visit_record_fields(const connection_record& r, std::span<const data_source> sources, Visitor& v,
-                         const record_delta* delta = nullptr) {
-  static constexpr record_delta no_delta{};
-  const record_delta& d = delta ? *delta : no_delta;
-  using detail::scope;
-  using detail::widen;
-  const auto address = [](const std::optional<ip_address>& a) {
-    return a ? a->octets() : std::span<const std::uint8_t>{};
-  };
-  v.bytes(1, "localAddr", address(r.local_address));
-  v.bytes(2, "remoteAddr", address(r.remote_address));
-  v.implicit_u32(3, "localPort", r.local_port);
-  v.implicit_u32(4, "remotePort", r.remote_port);
-  if (r.local_address) {
-    const int version = r.local_address->family == ip_family::ipv4 ? 1 : 2;
-    v.enumeration(5, "ipVersion", version, version == 1 ? "IP_VERSION_4" : "IP_VERSION_6");
+// What one record's encoding reads.
+struct record_input {
+  const connection_record& record;
+  std::span<const data_source> sources;
+  const record_delta& delta;
+};
+
+// What decoding one record's bytes fills.
+struct decoded_record {
+  connection_record record;
+  record_delta delta;
+  std::vector<data_source> sources;
+};
+
+// A field of record_delta, with the record counter it is the change of
+// (nullptr for rates and `closed`).
+template <auto Member, auto Counter = nullptr>
+struct delta_field {
+  std::string_view name;
+  static constexpr auto member = Member;
+  static constexpr auto counter = Counter;
+};
+
+// record_delta's fields. The tracker takes a delta of each record counter
+// named here (see connection_tracker.cpp); the rest it computes.
+inline constexpr std::tuple delta_fields{
+    delta_field<&record_delta::rexmit_packets, &connection_record::rexmit_packets>{"delta_rexmit_packets"},
+    delta_field<&record_delta::ooo_packets, &connection_record::ooo_packets>{"delta_ooo_packets"},
+    delta_field<&record_delta::zerowin_probes, &connection_record::zerowin_probes>{"delta_zerowin"},
+    delta_field<&record_delta::tx_bytes, &connection_record::tx_bytes>{"delta_tx_bytes"},
+    delta_field<&record_delta::rx_bytes, &connection_record::rx_bytes>{"delta_rx_bytes"},
+    delta_field<&record_delta::bytes_acked, &connection_record::bytes_acked>{"delta_bytes_acked"},
+    delta_field<&record_delta::bytes_received, &connection_record::bytes_received>{"delta_bytes_received"},
+    delta_field<&record_delta::bytes_retrans, &connection_record::bytes_retrans>{"delta_bytes_retrans"},
+    delta_field<&record_delta::total_retrans, &connection_record::total_retrans>{"delta_total_retrans"},
+    delta_field<&record_delta::segs_out, &connection_record::segs_out>{"delta_segs_out"},
+    delta_field<&record_delta::segs_in, &connection_record::segs_in>{"delta_segs_in"},
+    delta_field<&record_delta::lost, &connection_record::lost>{"delta_lost"},
+    delta_field<&record_delta::tx_bytes_per_sec>{"tx_bytes_per_sec"},
+    delta_field<&record_delta::rx_bytes_per_sec>{"rx_bytes_per_sec"},
+    delta_field<&record_delta::retransmits_per_sec>{"retransmits_per_sec"},
+    delta_field<&record_delta::retransmitted_bytes_per_sec>{"retransmitted_bytes_per_sec"},
+    delta_field<&record_delta::closed>{"closed"},
+};
+
+namespace fields {
+
+// An enum field's number (0: absent, as proto3 leaves it).
+struct enum_number {
+  int value = 0;
+};
+
+// The fields derived from the record rather than held by a member.
+struct ip_version {
+  static constexpr std::string_view name = "ip_version";
+  static enum_number get(const record_input& in) {
+    if (!in.record.local_address) return {};
+    return {in.record.local_address->family == ip_family::ipv4 ? 1 : 2};
   }
-  v.optional(6, "socketId", r.socket_id);
-  v.enumeration(7, "state", proto_state(r), tcp_state_enum_names[proto_state(r)]);
-  v.optional(8, "tcpFlags", r.tcp_flags);
-  v.optional(9, "sndCwnd", r.snd_cwnd);
-  v.optional(10, "sndSsthresh", r.snd_ssthresh);
-  v.optional(11, "sndWnd", r.snd_wnd);
-  v.optional(12, "rcvWnd", r.rcv_wnd);
-  v.optional(13, "maxseg", r.maxseg);
-  v.optional(14, "ccAlgo", r.cc_algo);
-  v.optional(15, "tcpStack", r.tcp_stack);
-  v.optional(16, "rttUs", r.rtt_us);
-  v.optional(17, "rttvarUs", r.rttvar_us);
-  v.optional(18, "rtoUs", r.rto_us);
-  v.optional(19, "rttMinUs", r.rtt_min_us);
-  v.optional(21, "rttUpdateCount", r.rtt_update_count);
-  v.optional(22, "sndNxt", r.snd_nxt);
-  v.optional(23, "sndUna", r.snd_una);
-  v.optional(24, "sndMax", r.snd_max);
-  v.optional(25, "rcvNxt", r.rcv_nxt);
-  v.optional(26, "rcvAdv", r.rcv_adv);
-  v.optional(27, "sndWscale", widen(r.snd_wscale));
-  v.optional(28, "rcvWscale", widen(r.rcv_wscale));
-  v.optional(29, "rexmitPackets", r.rexmit_packets);
-  v.optional(30, "oooPackets", r.ooo_packets);
-  v.optional(31, "zerowinProbes", r.zerowin_probes);
-  v.optional(32, "dupacks", r.dupacks);
-  v.optional(33, "sackBlocks", r.sack_blocks);
-  v.optional(34, "dsackBytes", r.dsack_bytes);
-  v.optional(35, "dsackPackets", r.dsack_packets);
-  v.optional(36, "rxtShift", r.rxt_shift);
-  v.optional(37, "txBytes", r.tx_bytes);
-  v.optional(38, "rxBytes", r.rx_bytes);
-  v.optional(39, "txPackets", r.tx_packets);
-  v.optional(40, "rxPackets", r.rx_packets);
-  v.optional(44, "timerRexmtMs", r.timer_rexmt_ms);
-  v.optional(45, "timerPersistMs", r.timer_persist_ms);
-  v.optional(46, "timerKeepMs", r.timer_keep_ms);
-  v.optional(47, "timer2mslMs", r.timer_2msl_ms);
-  v.optional(48, "timerDelackMs", r.timer_delack_ms);
-  v.optional(49, "idleTimeMs", r.idle_time_ms);
-  v.optional(50, "sndBufUsed", r.snd_buf_used);
-  v.optional(51, "sndBufHiwat", r.snd_buf_hiwat);
-  v.optional(52, "rcvBufUsed", r.rcv_buf_used);
-  v.optional(53, "rcvBufHiwat", r.rcv_buf_hiwat);
-  v.optional(54, "pid", r.pid);
-  v.optional(55, "effectivePid", r.effective_pid);
-  v.optional(56, "uid", r.uid);
-  v.optional(57, "fd", r.fd);
-  v.optional(58, "command", r.command);
-  v.optional(59, "ecnFlags", r.ecn_flags);
-  v.optional(60, "ecnCeDelivered", r.ecn_ce_delivered);
-  v.optional(61, "ecnCeReceived", r.ecn_ce_received);
-  v.optional(62, "negotiatedOptions", r.negotiated_options);
-  v.optional(67, "tlpProbesSent", r.tlp_probes_sent);
-  v.optional(68, "tlpBytesSent", r.tlp_bytes_sent);
-  v.optional(69, "encapsPort", widen(r.encaps_port));
-  v.optional(70, "inpGencnt", r.inp_gencnt);
-  v.optional(72, "deltaRexmitPackets", d.rexmit_packets);
-  v.optional(73, "deltaOooPackets", d.ooo_packets);
-  v.optional(74, "deltaZerowin", d.zerowin_probes);
-  v.optional(75, "connectionAgeMs", r.connection_age_ms ? r.connection_age_ms : d.first_seen_age_ms);
-  v.optional(76, "deltaTxBytes", d.tx_bytes);
-  v.optional(77, "deltaRxBytes", d.rx_bytes);
-  v.repeated_enum(78, "sources", sources);
-  v.optional(79, "kernelState", r.kernel_state);
-  v.optional(80, "dualStack", r.dual_stack);
-  v.optional(81, "userSpaceFlow", r.user_space_flow ? std::optional<bool>(true) : std::nullopt);
-  v.optional(82, "localScopeId", scope(r.local_address));
-  v.optional(83, "remoteScopeId", scope(r.remote_address));
-  v.optional(84, "listenQueueLen", r.listen_queue_len);
-  v.optional(85, "listenQueueLimit", r.listen_queue_limit);
-  v.optional(100, "caState", widen(r.ca_state));
-  v.optional(101, "retransmits", widen(r.retransmits));
-  v.optional(102, "probes", widen(r.probes));
-  v.optional(103, "backoff", widen(r.backoff));
-  v.optional(104, "options", widen(r.options));
-  v.optional(105, "atoUs", r.ato_us);
-  v.optional(106, "sndMss", r.snd_mss);
-  v.optional(107, "rcvMss", r.rcv_mss);
-  v.optional(108, "unacked", r.unacked);
-  v.optional(109, "sacked", r.sacked);
-  v.optional(110, "lost", r.lost);
-  v.optional(111, "retrans", r.retrans);
-  v.optional(112, "fackets", r.fackets);
-  v.optional(113, "lastDataSentMs", r.last_data_sent_ms);
-  v.optional(114, "lastDataRecvMs", r.last_data_recv_ms);
-  v.optional(115, "lastAckRecvMs", r.last_ack_recv_ms);
-  v.optional(116, "pmtu", r.pmtu);
-  v.optional(117, "rcvSsthresh", r.rcv_ssthresh);
-  v.optional(118, "sndCwndSegments", r.snd_cwnd_segments);
-  v.optional(119, "sndSsthreshSegments", r.snd_ssthresh_segments);
-  v.optional(120, "advmss", r.advmss);
-  v.optional(121, "reordering", r.reordering);
-  v.optional(122, "rcvRttUs", r.rcv_rtt_us);
-  v.optional(123, "rcvSpace", r.rcv_space);
-  v.optional(124, "totalRetrans", r.total_retrans);
-  v.optional(125, "pacingRateBytesPerSec", r.pacing_rate_bytes_per_sec);
-  v.optional(126, "maxPacingRateBytesPerSec", r.max_pacing_rate_bytes_per_sec);
-  v.optional(127, "bytesAcked", r.bytes_acked);
-  v.optional(128, "bytesReceived", r.bytes_received);
-  v.optional(129, "segsOut", r.segs_out);
-  v.optional(130, "segsIn", r.segs_in);
-  v.optional(131, "notsentBytes", r.notsent_bytes);
-  v.optional(132, "dataSegsIn", r.data_segs_in);
-  v.optional(133, "dataSegsOut", r.data_segs_out);
-  v.optional(134, "deliveryRateBytesPerSec", r.delivery_rate_bytes_per_sec);
-  v.optional(135, "busyTimeUs", r.busy_time_us);
-  v.optional(136, "rwndLimitedUs", r.rwnd_limited_us);
-  v.optional(137, "sndbufLimitedUs", r.sndbuf_limited_us);
-  v.optional(138, "delivered", r.delivered);
-  v.optional(139, "deliveredCe", r.delivered_ce);
-  v.optional(140, "bytesSent", r.bytes_sent);
-  v.optional(141, "bytesRetrans", r.bytes_retrans);
-  v.optional(142, "dsackDups", r.dsack_dups);
-  v.optional(143, "reordSeen", r.reord_seen);
-  v.optional(144, "rcvOoopack", r.rcv_ooopack);
-  v.optional(145, "rehash", r.rehash);
-  v.optional(146, "totalRto", widen(r.total_rto));
-  v.optional(147, "totalRtoRecoveries", widen(r.total_rto_recoveries));
-  v.optional(148, "totalRtoTimeMs", r.total_rto_time_ms);
-  v.optional(149, "deliveryRateAppLimited", r.delivery_rate_app_limited);
-  v.optional(150, "fastopenClientFail", widen(r.fastopen_client_fail));
-  v.optional(151, "inode", r.inode);
-  v.optional(152, "interfaceIndex", r.interface_index);
-  v.optional(153, "timer", widen(r.timer));
-  v.optional(154, "timerExpiresMs", r.timer_expires_ms);
-  v.optional(155, "timerRetransmits", widen(r.timer_retransmits));
-  v.optional(156, "shutdown", widen(r.shutdown));
-  v.optional(157, "tos", widen(r.tos));
-  v.optional(158, "tclass", widen(r.tclass));
-  v.optional(159, "mark", r.mark);
-  v.optional(160, "cgroupId", r.cgroup_id);
-  v.optional(161, "v6only", r.v6only);
-  v.optional(162, "skmemRmemAlloc", r.skmem_rmem_alloc);
-  v.optional(163, "skmemRcvbuf", r.skmem_rcvbuf);
-  v.optional(164, "skmemWmemAlloc", r.skmem_wmem_alloc);
-  v.optional(165, "skmemSndbuf", r.skmem_sndbuf);
-  v.optional(166, "skmemFwdAlloc", r.skmem_fwd_alloc);
-  v.optional(167, "skmemWmemQueued", r.skmem_wmem_queued);
-  v.optional(168, "skmemOptmem", r.skmem_optmem);
-  v.optional(169, "skmemBacklog", r.skmem_backlog);
-  v.optional(170, "skmemDrops", r.skmem_drops);
-  v.optional(171, "bbrBwBytesPerSec", r.bbr_bw_bytes_per_sec);
-  v.optional(172, "bbrMinRttUs", r.bbr_min_rtt_us);
-  v.optional(173, "bbrPacingGain", r.bbr_pacing_gain);
-  v.optional(174, "bbrCwndGain", r.bbr_cwnd_gain);
-  v.optional(175, "sockopt", widen(r.sockopt));
-  v.optional(176, "deltaBytesAcked", d.bytes_acked);
-  v.optional(177, "deltaBytesReceived", d.bytes_received);
-  v.optional(178, "deltaBytesRetrans", d.bytes_retrans);
-  v.optional(179, "deltaTotalRetrans", d.total_retrans);
-  v.optional(180, "deltaSegsOut", d.segs_out);
-  v.optional(181, "deltaSegsIn", d.segs_in);
-  v.optional(182, "deltaLost", d.lost);
-  v.optional(183, "txBytesPerSec", d.tx_bytes_per_sec);
-  v.optional(184, "rxBytesPerSec", d.rx_bytes_per_sec);
-  v.optional(185, "retransmitsPerSec", d.retransmits_per_sec);
-  v.optional(186, "retransmittedBytesPerSec", d.retransmitted_bytes_per_sec);
-  v.optional(187, "closed", d.closed ? std::optional<bool>(true) : std::nullopt);
-  v.optional(200, "dsackTlpBytes", r.dsack_tlp_bytes);
-  v.optional(201, "fib", r.fib);
-  v.optional(202, "listenQueueIncomplete", r.listen_queue_incomplete);
-  v.optional(203, "soOptions", r.so_options);
-  v.optional(204, "soState", r.so_state);
-  v.optional(205, "inpFlags", r.inp_flags);
-  v.optional(206, "inpFlags2", r.inp_flags2);
-  v.optional(207, "syncacheEntry", r.syncache_entry);
+  // Implied by the address's length: only checked.
+  static bool set(decoded_record&, enum_number value) { return value.value == 1 || value.value == 2; }
+};
+template <auto Address>
+struct scope_id {
+  static std::optional<std::uint32_t> get(const record_input& in) {
+    const auto& a = in.record.*Address;
+    return a && a->scope_id != 0 ? std::optional<std::uint32_t>(a->scope_id) : std::nullopt;
+  }
+  static bool set(decoded_record& out, std::uint32_t scope) {
+    auto& a = out.record.*Address;
+    if (!a) a = ip_address{ip_family::ipv6, {}, 0};  // the address may follow
+    a->scope_id = scope;
+    return true;
+  }
+};
+struct local_scope_id : scope_id<&connection_record::local_address> {
+  static constexpr std::string_view name = "local_scope_id";
+};
+struct remote_scope_id : scope_id<&connection_record::remote_address> {
+  static constexpr std::string_view name = "remote_scope_id";
+};
+struct sources {
+  static constexpr std::string_view name = "sources";
+  static std::span<const data_source> get(const record_input& in) { return in.sources; }
+};
+// The kernel's start time when it gives one, else since the tracker first
+// saw the connection (decoded back into the record's own member).
+struct connection_age {
+  static constexpr std::string_view name = "connection_age_ms";
+  static std::optional<std::uint64_t> get(const record_input& in) {
+    return in.record.connection_age_ms ? in.record.connection_age_ms : in.delta.first_seen_age_ms;
+  }
+  static std::optional<std::uint64_t>& ref(decoded_record& out) { return out.record.connection_age_ms; }
+};
+
+inline constexpr std::tuple derived_fields{ip_version{}, local_scope_id{}, remote_scope_id{}, sources{},
+                                           connection_age{}};
+
+// Every entry: the library's fields, record_delta's, the derived ones.
+inline constexpr auto all = std::tuple_cat(record_fields, delta_fields, derived_fields);
+inline constexpr std::size_t entry_count = std::tuple_size_v<std::remove_const_t<decltype(all)>>;
+
+template <std::size_t E>
+using entry_type = std::remove_cvref_t<decltype(std::get<E>(all))>;
+
+template <class T>
+constexpr std::string_view name_of(const T& entry) {
+  if constexpr (std::is_same_v<decltype(&T::name), const std::string_view*>) {  // a static name
+    return T::name;
+  } else {
+    return entry.name;
+  }
+}
+
+// The schema's field of that name; a name the schema lacks stops the
+// compilation here ("not a constant expression").
+constexpr const schema::field& schema_field(std::string_view name) {
+  for (const auto& f : schema::TcpSocketRecord_fields) {
+    if (f.proto_name == name) return f;
+  }
+  throw "a field list name that is not in TcpSocketRecord";
+}
+
+inline constexpr std::array<std::string_view, entry_count> names = [] {
+  std::array<std::string_view, entry_count> out{};
+  std::apply([&](const auto&... entry) {
+    std::size_t i = 0;
+    ((out[i++] = name_of(entry)), ...);
+  }, all);
+  return out;
+}();
+
+// A library field the tool computes itself (connection_age_ms) is written
+// once, by the derived entry.
+constexpr bool is_shadowed(std::size_t e) {
+  for (std::size_t other = e + 1; other < entry_count; ++other) {
+    if (names[other] == names[e]) return true;
+  }
+  return false;
+}
+
+inline constexpr std::size_t field_count = [] {
+  std::size_t n = 0;
+  for (std::size_t e = 0; e < entry_count; ++e) n += is_shadowed(e) ? 0 : 1;
+  return n;
+}();
+
+// Entries in field-number order, shadowed ones left out.
+inline constexpr std::array<std::size_t, field_count> order = [] {
+  std::array<std::size_t, field_count> out{};
+  std::size_t n = 0;
+  for (std::size_t e = 0; e < entry_count; ++e) {
+    if (!is_shadowed(e)) out[n++] = e;
+  }
+  std::sort(out.begin(), out.end(),
+            [](std::size_t a, std::size_t b) { return schema_field(names[a]).number < schema_field(names[b]).number; });
+  return out;
+}();
+
+// Two entries for one number would write a field twice.
+static_assert([] {
+  for (std::size_t i = 1; i < field_count; ++i) {
+    if (schema_field(names[order[i - 1]]).number == schema_field(names[order[i]]).number) return false;
+  }
+  return true;
+}(), "two fields of the list share a field number");
+
+// What each entry reads from an input, and writes into a decoded record.
+template <auto M>
+constexpr const auto& get(const record_field<M>&, const record_input& in) {
+  return in.record.*M;
+}
+template <auto M, auto C>
+constexpr const auto& get(const delta_field<M, C>&, const record_input& in) {
+  return in.delta.*M;
+}
+template <class T>
+constexpr auto get(const T&, const record_input& in) -> decltype(T::get(in)) {
+  return T::get(in);
+}
+template <auto M>
+constexpr auto& ref(const record_field<M>&, decoded_record& out) {
+  return out.record.*M;
+}
+template <auto M, auto C>
+constexpr auto& ref(const delta_field<M, C>&, decoded_record& out) {
+  return out.delta.*M;
+}
+template <class T>
+constexpr auto ref(const T&, decoded_record& out) -> decltype(T::ref(out)) {
+  return T::ref(out);
+}
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {
+  using value_type = T;
+};
+
+// Whether a C++ value of type T can carry the schema field's values; the
+// JSON emitter quotes 64-bit integers by their size, so sizes must match.
+template <class T>
+consteval bool holds(const schema::field& f) {
+  using schema::kind;
+  if constexpr (is_optional<T>::value) {
+    return holds<typename is_optional<T>::value_type>(f);
+  } else if constexpr (std::is_same_v<T, ip_address>) {
+    return f.kind == kind::bytes;
+  } else if constexpr (std::is_same_v<T, tcp_state> || std::is_same_v<T, enum_number>) {
+    return f.kind == kind::enumeration && !f.repeated;
+  } else if constexpr (std::is_same_v<T, std::span<const data_source>>) {
+    return f.kind == kind::enumeration && f.repeated;
+  } else if constexpr (std::is_same_v<T, short_name>) {
+    return f.kind == kind::string;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return f.kind == kind::boolean;
+  } else if constexpr (std::is_same_v<T, double>) {
+    return f.kind == kind::float64;
+  } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+    return (f.kind == kind::int32 && sizeof(T) <= 4) || (f.kind == kind::int64 && sizeof(T) == 8);
+  } else if constexpr (std::is_integral_v<T>) {
+    return (f.kind == kind::uint32 && sizeof(T) <= 4) || (f.kind == kind::uint64 && sizeof(T) == 8);
+  } else {
+    return false;
+  }
+}
+
+template <std::size_t E>
+inline constexpr const schema::field& field_of = schema_field(names[E]);
+
+template <std::size_t E>
+using value_type = std::remove_cvref_t<decltype(get(std::get<E>(all), std::declval<const record_input&>()))>;
+
+static_assert([]<std::size_t... E>(std::index_sequence<E...>) {
+  return (holds<value_type<E>>(field_of<E>) && ...);
+}(std::make_index_sequence<entry_count>{}), "a member's type does not fit its TcpSocketRecord field");
+
+// Hands one field to the visitor, if the record sets it.
+template <std::size_t E, class Visitor, class T>
+[[gnu::always_inline]] inline void emit(Visitor& v, const T& value) {
+  constexpr const schema::field& F = field_of<E>;
+  if constexpr (std::is_same_v<T, std::optional<ip_address>>) {
+    if (value) v.bytes(F.number, F.json_name, value->octets());
+  } else if constexpr (std::is_same_v<T, std::optional<tcp_state>>) {
+    if (value) {
+      const int number = static_cast<int>(*value) + 1;
+      v.enumeration(F.number, F.json_name, number, F.values[static_cast<std::size_t>(number)].name);
+    }
+  } else if constexpr (std::is_same_v<T, enum_number>) {
+    if (value.value != 0) {
+      v.enumeration(F.number, F.json_name, value.value, F.values[static_cast<std::size_t>(value.value)].name);
+    }
+  } else if constexpr (std::is_same_v<T, std::span<const data_source>>) {
+    v.repeated_enum(F.number, F.json_name, value);
+  } else if constexpr (is_optional<T>::value) {
+    if (!value) return;
+    if constexpr (!F.explicit_presence) {
+      if (*value == typename is_optional<T>::value_type{}) return;
+    }
+    v.optional(F.number, F.json_name, value);
+  } else {  // a plain member (ports, flags): proto3 leaves 0 out
+    if (value != T{}) v.optional(F.number, F.json_name, std::optional<T>(value));
+  }
+}
+
+template <std::size_t E, class Visitor>
+[[gnu::always_inline]] inline void emit_entry(const record_input& in, Visitor& v) {
+  emit<E>(v, get(std::get<E>(all), in));
+}
+
+// Whether field `number` moves with time alone (field_kind::clock): the
+// tracker does not count those as a change.
+inline constexpr auto clock_fields = [] {
+  std::array<bool, 256> out{};
+  std::apply([&](const auto&... field) { ((out[static_cast<std::size_t>(schema_field(field.name).number)] =
+                                               field.kind == field_kind::clock), ...); }, record_fields);
+  return out;
+}();
+
+}  // namespace fields
+
+// Calls the visitor for every field the record (and its delta, when the
+// tracker ran) sets, in field-number order; see the top of this file.
+template <class Visitor>
+[[gnu::always_inline]] inline void visit_record_fields(const connection_record& r, std::span<const data_source> sources,
+                                                       Visitor& v, const record_delta* delta = nullptr) {
+  static constexpr record_delta no_delta{};
+  const record_input in{r, sources, delta ? *delta : no_delta};
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (fields::emit_entry<fields::order[I]>(in, v), ...);
+  }(std::make_index_sequence<fields::field_count>{});
+}
+
+[[nodiscard]] constexpr bool is_clock_field(std::uint64_t number) noexcept {
+  return number < fields::clock_fields.size() && fields::clock_fields[number];
 }
 
 }  // namespace tcpstats::reader

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codec/record_fields.hpp"  // decoded_record
 #include "core/pass.hpp"
 #include "core/record_delta.hpp"
 
@@ -28,12 +29,6 @@ namespace tcpstats::reader {
   }
   return false;
 }
-
-struct decoded_record {
-  connection_record record;
-  record_delta delta;
-  std::vector<data_source> sources;
-};
 
 // Decodes one record's message bytes (no tag, no length). Fields may come
 // in any order; a field number this schema lacks, a wire type that does not

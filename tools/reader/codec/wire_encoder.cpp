@@ -26,11 +26,6 @@ class wire_visitor {
     std::memcpy(p_, value.data(), value.size());
     p_ += value.size();
   }
-  [[gnu::always_inline]] void implicit_u32(int number, std::string_view, std::uint32_t value) {
-    if (value == 0) return;
-    tag(number, wire_varint);
-    p_ = write_varint(p_, value);
-  }
   [[gnu::always_inline]] void enumeration(int number, std::string_view, int value, std::string_view) {
     if (value == 0) return;
     tag(number, wire_varint);
@@ -82,18 +77,15 @@ class part_visitor {
   [[nodiscard]] char* end() const { return inner_.end(); }
 
   [[gnu::always_inline]] void bytes(int number, std::string_view name, std::span<const std::uint8_t> value) {
-    if (is_timer_or_age_field(number) == TimersAndAges) inner_.bytes(number, name, value);
-  }
-  [[gnu::always_inline]] void implicit_u32(int number, std::string_view name, std::uint32_t value) {
-    if (is_timer_or_age_field(number) == TimersAndAges) inner_.implicit_u32(number, name, value);
+    if (is_clock_field(static_cast<std::uint64_t>(number)) == TimersAndAges) inner_.bytes(number, name, value);
   }
   [[gnu::always_inline]] void enumeration(int number, std::string_view name, int value,
                                           std::string_view enum_name) {
-    if (is_timer_or_age_field(number) == TimersAndAges) inner_.enumeration(number, name, value, enum_name);
+    if (is_clock_field(static_cast<std::uint64_t>(number)) == TimersAndAges) inner_.enumeration(number, name, value, enum_name);
   }
   template <class T>
   [[gnu::always_inline]] void optional(int number, std::string_view name, const std::optional<T>& value) {
-    if (is_timer_or_age_field(number) == TimersAndAges) inner_.optional(number, name, value);
+    if (is_clock_field(static_cast<std::uint64_t>(number)) == TimersAndAges) inner_.optional(number, name, value);
   }
   void repeated_enum(int, std::string_view, std::span<const data_source>) {}
 

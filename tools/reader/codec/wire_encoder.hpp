@@ -37,22 +37,9 @@ namespace tcpstats::reader {
 char* encode_record(const connection_record& record, std::span<const data_source> sources, char* out,
                     const record_delta* delta = nullptr) noexcept;
 
-// Timers and ages change with time alone: --changes-only does not count them.
-[[nodiscard]] constexpr bool is_timer_or_age_field(int number) noexcept {
-  switch (number) {
-    case 44: case 45: case 46: case 47: case 48:  // timer_*_ms
-    case 49:                                      // idle_time_ms
-    case 75:                                      // connection_age_ms
-    case 113: case 114: case 115:                 // last_data_sent/recv, last_ack_recv
-    case 153: case 154:                           // timer, timer_expires_ms
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Writes the record's own fields (no sources, no deltas) whose
-// is_timer_or_age_field() equals `timers_and_ages`; returns the end. The
+// is_clock_field() (codec/record_fields.hpp: timers and ages, which move
+// with time alone) equals `timers_and_ages`; returns the end. The
 // two parts together decode (wire_decoder) to the record.
 char* encode_record_part(const connection_record& record, bool timers_and_ages, char* out) noexcept;
 

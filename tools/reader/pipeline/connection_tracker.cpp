@@ -27,12 +27,6 @@ std::optional<double> per_second(const std::optional<std::uint64_t>& delta, std:
   return static_cast<double>(*delta) * 1e9 / static_cast<double>(*elapsed_ns);
 }
 
-template <class T>
-std::optional<T> narrow(const std::optional<std::uint64_t>& delta) {
-  if (!delta || *delta > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return std::nullopt;
-  return static_cast<T>(*delta);
-}
-
 
 }  // namespace
 
@@ -74,60 +68,99 @@ connection_tracker::identity connection_tracker::identity_of(const connection_re
   return id;
 }
 
+namespace {
+
+// Calls visit(slot, delta_field) for each delta_fields entry that names a
+// record counter; slot is its index in the tracker's counter array.
+template <class Visit>
+void for_each_counter(Visit&& visit) {
+  std::size_t slot = 0;
+  const auto one = [&](const auto& field) {
+    if constexpr (std::remove_cvref_t<decltype(field)>::counter != nullptr) visit(slot++, field);
+  };
+  std::apply([&](const auto&... field) { (one(field), ...); }, delta_fields);
+}
+
+// The library's kind of a record member (counter, value, ...).
+template <auto Member>
+constexpr field_kind kind_of() {
+  field_kind kind{};
+  std::apply([&](const auto&... field) {
+    (([&] {
+       if constexpr (std::is_same_v<std::remove_cv_t<decltype(field.member)>, decltype(Member)>) {
+         if (field.member == Member) kind = field.kind;
+       }
+     }()), ...);
+  }, record_fields);
+  return kind;
+}
+
+// The counter slot of a record member, for the rates below.
+template <auto Member>
+constexpr std::size_t slot_of() {
+  std::size_t slot = 0, found = connection_tracker::counter_count;
+  std::apply([&](const auto&... field) {
+    (([&] {
+       if constexpr (std::remove_cvref_t<decltype(field)>::counter != nullptr) {
+         if constexpr (std::is_same_v<std::remove_cv_t<decltype(field.counter)>, decltype(Member)>) {
+           if (field.counter == Member) found = slot;
+         }
+         ++slot;
+       }
+     }()), ...);
+  }, delta_fields);
+  if (found == connection_tracker::counter_count) throw "not a counter of delta_fields";
+  return found;
+}
+
+}  // namespace
+
 connection_tracker::counters connection_tracker::counters_of(const connection_record& r) {
   counters c;
-  const auto put = [&c](counter which, const auto& value) {
+  for_each_counter([&](std::size_t slot, const auto& field) {
+    const auto& value = r.*(field.counter);
     if (!value) return;
-    c.value[which] = static_cast<std::uint64_t>(*value);
-    c.present |= static_cast<std::uint16_t>(1u << which);
-  };
-  put(rexmit_packets, r.rexmit_packets);
-  put(ooo_packets, r.ooo_packets);
-  put(zerowin_probes, r.zerowin_probes);
-  put(tx_bytes, r.tx_bytes);
-  put(rx_bytes, r.rx_bytes);
-  put(bytes_acked, r.bytes_acked);
-  put(bytes_received, r.bytes_received);
-  put(bytes_retrans, r.bytes_retrans);
-  put(total_retrans, r.total_retrans);
-  put(segs_out, r.segs_out);
-  put(segs_in, r.segs_in);
-  put(lost, r.lost);
+    c.value[slot] = static_cast<std::uint64_t>(*value);
+    c.present |= 1u << slot;
+  });
   return c;
 }
 
 record_delta connection_tracker::delta_between(const entry& before, const counters& now) const {
-  // A counter that went backwards (wrap, reset) has no delta this pass.
-  const auto delta = [&](counter which) -> std::optional<std::uint64_t> {
-    const auto bit = static_cast<std::uint16_t>(1u << which);
-    if ((before.last.present & bit) == 0 || (now.present & bit) == 0) return std::nullopt;
-    if (now.value[which] < before.last.value[which]) return std::nullopt;
-    return now.value[which] - before.last.value[which];
-  };
+  std::array<std::optional<std::uint64_t>, counter_count> change{};
   record_delta d;
-  d.rexmit_packets = narrow<std::int32_t>(delta(rexmit_packets));
-  d.ooo_packets = narrow<std::int32_t>(delta(ooo_packets));
-  d.zerowin_probes = narrow<std::int32_t>(delta(zerowin_probes));
-  d.tx_bytes = narrow<std::int64_t>(delta(tx_bytes));
-  d.rx_bytes = narrow<std::int64_t>(delta(rx_bytes));
-  d.bytes_acked = delta(bytes_acked);
-  d.bytes_received = delta(bytes_received);
-  d.bytes_retrans = delta(bytes_retrans);
-  d.total_retrans = delta(total_retrans);
-  d.segs_out = delta(segs_out);
-  d.segs_in = delta(segs_in);
-  const auto lost_bit = static_cast<std::uint16_t>(1u << lost);
-  if ((before.last.present & lost_bit) != 0 && (now.present & lost_bit) != 0) {
-    // A gauge of 32-bit values: the signed difference always fits.
-    d.lost = static_cast<std::int64_t>(now.value[lost]) - static_cast<std::int64_t>(before.last.value[lost]);
-  }
-  const auto sent = delta(tx_bytes) ? delta(tx_bytes) : delta(bytes_acked);
-  const auto received = delta(rx_bytes) ? delta(rx_bytes) : delta(bytes_received);
-  const auto retransmits = delta(rexmit_packets) ? delta(rexmit_packets) : delta(total_retrans);
-  d.tx_bytes_per_sec = per_second(sent, elapsed_ns_);
-  d.rx_bytes_per_sec = per_second(received, elapsed_ns_);
-  d.retransmits_per_sec = per_second(retransmits, elapsed_ns_);
-  d.retransmitted_bytes_per_sec = per_second(delta(bytes_retrans), elapsed_ns_);
+  for_each_counter([&](std::size_t slot, const auto& field) {
+    const std::uint32_t bit = 1u << slot;
+    if ((before.last.present & bit) == 0 || (now.present & bit) == 0) return;
+    const std::uint64_t earlier = before.last.value[slot];
+    const std::uint64_t later = now.value[slot];
+    auto& out = d.*(field.member);
+    using delta_type = typename std::remove_cvref_t<decltype(out)>::value_type;
+    if constexpr (kind_of<field.counter>() != field_kind::counter) {
+      // A gauge (tcpi_lost: segments now presumed lost) of 32-bit values:
+      // its change may be negative and always fits.
+      static_assert(std::is_signed_v<delta_type> && sizeof(delta_type) == 8);
+      out = static_cast<std::int64_t>(later) - static_cast<std::int64_t>(earlier);
+    } else {
+      // A counter that went backwards (wrap, reset) has no delta this pass.
+      if (later < earlier) return;
+      change[slot] = later - earlier;
+      if (*change[slot] <= static_cast<std::uint64_t>(std::numeric_limits<delta_type>::max())) {
+        out = static_cast<delta_type>(*change[slot]);
+      }
+    }
+  });
+  // Rates: macOS's counters where present, else Linux's.
+  using r = connection_record;
+  const auto either = [&](std::size_t first, std::size_t second) { return change[first] ? change[first] : change[second]; };
+  constexpr std::size_t tx = slot_of<&r::tx_bytes>(), acked = slot_of<&r::bytes_acked>();
+  constexpr std::size_t rx = slot_of<&r::rx_bytes>(), received = slot_of<&r::bytes_received>();
+  constexpr std::size_t rexmit = slot_of<&r::rexmit_packets>(), retrans = slot_of<&r::total_retrans>();
+  constexpr std::size_t retrans_bytes = slot_of<&r::bytes_retrans>();
+  d.tx_bytes_per_sec = per_second(either(tx, acked), elapsed_ns_);
+  d.rx_bytes_per_sec = per_second(either(rx, received), elapsed_ns_);
+  d.retransmits_per_sec = per_second(either(rexmit, retrans), elapsed_ns_);
+  d.retransmitted_bytes_per_sec = per_second(change[retrans_bytes], elapsed_ns_);
   if (clock_ns_ && before.first_seen_ns && *clock_ns_ >= *before.first_seen_ns) {
     d.first_seen_age_ms = (*clock_ns_ - *before.first_seen_ns) / 1'000'000;
   }
@@ -150,14 +183,18 @@ std::optional<tracker_counts> connection_tracker::counts() const {
   return counts_;
 }
 
-void connection_tracker::emit_closed(const entry& e, const record_consumer& out) {
-  std::string error;
-  // The bytes are this tracker's own encoding: they always decode.
-  if (!decode_record({e.last_record.data(), e.last_record.size()}, closed_, error)) return;
+bool connection_tracker::emit_closed(const entry& e, const record_consumer& out, std::string& error) {
+  // The bytes are this tracker's own encoding: a failure is a bug between
+  // the encoder and the decoder, reported rather than a record dropped.
+  if (!decode_record({e.last_record.data(), e.last_record.size()}, closed_, error)) {
+    error = "a closed connection's stored record does not decode: " + error;
+    return false;
+  }
   closed_.delta = {};
   closed_.delta.closed = true;
   ++counts_.closed;
   out(closed_.record, closed_.delta, true);
+  return true;
 }
 
 void connection_tracker::observe(const connection_record& record, const record_consumer& out) {
@@ -187,7 +224,7 @@ void connection_tracker::observe(const connection_record& record, const record_c
     (commit ? e.seen_in : e.measured_in) = sequence_;
     if (e.tuple != tuple) {
       // The identity now names another connection: the old one closed.
-      emit_closed(e, out);
+      if (!emit_closed(e, out, error_)) return;
       found = commit ? found : connections_.end();
     }
   }
@@ -234,7 +271,7 @@ void connection_tracker::finish_pass(const record_consumer& out) {
       ++it;
       continue;
     }
-    emit_closed(e, out);
+    if (!emit_closed(e, out, error_)) return;
     it = commit ? connections_.erase(it) : std::next(it);
   }
   if (commit) {

@@ -22,6 +22,7 @@
 
 #include "core/pass.hpp"
 #include "core/record_delta.hpp"
+#include "codec/record_fields.hpp"
 #include "codec/wire_decoder.hpp"
 #include "codec/wire_encoder.hpp"
 
@@ -61,11 +62,17 @@ class connection_tracker {
 
   [[nodiscard]] std::size_t live_connections() const { return connections_.size(); }
 
-  // The counters deltas are taken of, in record_delta's order.
-  enum counter : unsigned {
-    rexmit_packets, ooo_packets, zerowin_probes, tx_bytes, rx_bytes, bytes_acked, bytes_received,
-    bytes_retrans, total_retrans, segs_out, segs_in, lost, counter_count
-  };
+  // Empty unless a closed connection's record could not be rebuilt (a bug
+  // between the wire encoder and decoder); the pass is then incomplete.
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+  // The record counters deltas are taken of: those delta_fields names
+  // (codec/record_fields.hpp), in its order.
+  static constexpr std::size_t counter_count = [] {
+    std::size_t n = 0;
+    std::apply([&](const auto&... f) { ((n += f.counter != nullptr ? 1 : 0), ...); }, delta_fields);
+    return n;
+  }();
 
  private:
   struct flow {
@@ -85,7 +92,8 @@ class connection_tracker {
   };
   struct counters {
     std::array<std::uint64_t, counter_count> value{};
-    std::uint16_t present = 0;  // bit per counter
+    std::uint32_t present = 0;  // bit per counter
+    static_assert(counter_count <= 32);
   };
   struct entry {
     flow tuple;
@@ -103,7 +111,8 @@ class connection_tracker {
   static identity identity_of(const connection_record& r, const flow& tuple);
   static counters counters_of(const connection_record& r);
   record_delta delta_between(const entry& before, const counters& now) const;
-  void emit_closed(const entry& e, const record_consumer& out);
+  // False (with `error`) when the stored record does not decode.
+  bool emit_closed(const entry& e, const record_consumer& out, std::string& error);
 
   bool changes_only_;
   tracker_mode mode_ = tracker_mode::commit;
@@ -115,6 +124,7 @@ class connection_tracker {
   std::unordered_map<identity, entry, identity_hash> connections_;
   std::array<char, 2 * max_record_wire_size(0)> scratch_{};  // both parts of one record
   decoded_record closed_;
+  std::string error_;
 };
 
 }  // namespace tcpstats::reader
