@@ -56,7 +56,7 @@ freebsd::freebsd_release release(std::uint32_t major) { return {major, 0}; }
 
 }  // namespace
 
-TEST_CASE("generated FreeBSD layouts match the reference JSON", "[freebsd][layouts]") {
+TEST_CASE("generated FreeBSD layouts match the layouts JSON", "[freebsd][layouts]") {
   check_against_json(layouts::xinpgen, "xinpgen");
   check_against_json(layouts::xtcpcb, "xtcpcb");
   check_against_json(layouts::xfile, "xfile");
