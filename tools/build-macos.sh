@@ -12,10 +12,10 @@
 # and JSON directly; the tests prove them byte-identical to protobuf's), so
 # the only library to bring along is simdjson, for meta files: its
 # amalgamated sources, pinned by version and SHA-256, come from npm through
-# tools/fetch-simdjson.sh and are compiled into the binaries. Compressed archives
-# (--input x.gz, x.zst) are not read by these binaries: zlib and libzstd
-# would have to be built for macOS too; the tool says so and asks for the
-# archive decompressed.
+# tools/fetch-simdjson.sh and are compiled into the binaries. Compressed
+# archives (--input x.gz, x.zst) are not read by these binaries: zlib and
+# libzstd would have to be built for macOS too; the tool says so and asks
+# for the archive decompressed.
 #
 #   tools/build-macos.sh [TARGET...]   (default: x86_64-macos aarch64-macos)
 set -eu

@@ -54,15 +54,17 @@ for arch in $archs; do
   objects=$out/obj-$arch
   rm -rf "$objects"
   mkdir -p "$objects"
-  # One object per unit, named by its path (several folders hold live.cpp).
-  # shellcheck disable=SC2086
+  # One object per unit, named by its path (several folders hold live.cpp),
+  # $jobs at a time; the inner shell gets the folder, the unit and the command.
+  # shellcheck disable=SC2016,SC2086
   printf '%s\n' $units | xargs -P "$jobs" -I{} sh -c '
-    unit=$1; shift
+    objects=$1 unit=$2
+    shift 2
     object=$(echo "${unit#tools/reader/}" | tr / _)
-    "$@" -c "$unit" -o "'"$objects"'/${object%.cpp}.o"' sh {} \
+    exec "$@" -c "$unit" -o "$objects/${object%.cpp}.o"' sh "$objects" {} \
     "$cxx" $cross $flags $warnings -DTCPSTATS_HAVE_ZLIB=1 -Iinclude -I"$out/include" -Itools/reader \
     -isystem "$simdjson"
-  count=$(ls "$objects"/*.o | wc -l)
+  count=$(find "$objects" -name '*.o' | wc -l)
   [ "$count" -eq "$(echo "$units" | wc -l)" ] || { echo "FreeBSD $arch: a unit did not compile" >&2; exit 1; }
   echo "FreeBSD $arch: $count units of tcpstats-reader compile with $warnings"
   # shellcheck disable=SC2086
