@@ -10,14 +10,12 @@
 #
 # The tool's runtime needs no protobuf (its encoders write the wire format
 # and JSON directly; the tests prove them byte-identical to protobuf's), so
-# the only library to bring along is simdjson, for meta files. Debian ships
-# simdjson as a header and a Linux shared library only, so its amalgamated
-# sources come from npm: @nozbe/simdjson, an unmodified mirror of simdjson's
-# single-file release (Apache-2.0), pinned by version and by the SHA-256 of
-# both files. It is compiled into the binaries. Compressed archives
-# (--input x.gz, x.zst) are not read by these binaries: zlib and libzstd
-# would have to be built for macOS too; the tool says so and asks for the
-# archive decompressed.
+# the only library to bring along is simdjson, for meta files: its
+# amalgamated sources, pinned by version and SHA-256, come from npm through
+# tools/fetch-simdjson.sh and are compiled into the binaries. Compressed
+# archives (--input x.gz, x.zst) are not read by these binaries: zlib and
+# libzstd would have to be built for macOS too; the tool says so and asks
+# for the archive decompressed.
 #
 #   tools/build-macos.sh [TARGET...]   (default: x86_64-macos aarch64-macos)
 set -eu
@@ -33,25 +31,9 @@ if [ ! -x "$zig" ]; then
 fi
 export ZIG_GLOBAL_CACHE_DIR="${ZIG_GLOBAL_CACHE_DIR:-$cache/cache}"
 
-# simdjson in its own npm prefix: npm prunes what one install did not name.
-simdjson_version=3.9.4
-simdjson=$cache/simdjson-$simdjson_version/node_modules/@nozbe/simdjson/src
-if [ ! -f "$simdjson/simdjson.cpp" ]; then
-  npm install --no-save --no-audit --no-fund --prefix "$cache/simdjson-$simdjson_version" \
-    "@nozbe/simdjson@$simdjson_version" >&2
-fi
-(cd "$simdjson" && sha256sum -c) <<'SUMS'
-a0410ae49e2e2fd967330fc22f91d7a06f3f6c5988bf53faa4855c2e3dee2805  simdjson.cpp
-88a44cd77e0b443724f52bed7a3b86bcd84ed1c29a451ecc94210fc7d6aef069  simdjson.h
-SUMS
-
+simdjson=$(tools/fetch-simdjson.sh)
 # tcpstats/version.hpp, as meson generates it from project(version:).
-mkdir -p "$out/include/tcpstats"
-version=$(python3 -c 'import re, sys; print(re.search(r"version:\s*\x27([0-9]+\.[0-9]+\.[0-9]+)\x27", open(sys.argv[1]).read()).group(1))' meson.build)
-major=${version%%.*}
-rest=${version#*.}
-sed -e "s/@VERSION@/$version/" -e "s/@VERSION_MAJOR@/$major/" -e "s/@VERSION_MINOR@/${rest%%.*}/" \
-  -e "s/@VERSION_PATCH@/${rest#*.}/" include/tcpstats/version.hpp.in >"$out/include/tcpstats/version.hpp"
+tools/gen-version-header.sh "$out/include"
 
 units=$(tools/list-units.sh macos)
 flags="-std=c++20 -O2 -DNDEBUG"

@@ -9,7 +9,8 @@
 # installed and used by a consumer through pkg-config, CMake and as a meson
 # subproject (tools/check-consumers.sh), every public header is compiled
 # for macOS with Zig (tools/check-macos-compile.sh) and tcpstats-reader is
-# compiled and linked for x86_64-macos and aarch64-macos (tools/build-macos.sh).
+# compiled and linked for x86_64-macos and aarch64-macos (tools/build-macos.sh),
+# and for x86_64 and aarch64 FreeBSD (tools/check-freebsd.sh).
 set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -63,6 +64,11 @@ if tools/check-consumers.sh build-gcc; then passed=$((passed + 1)); else failed=
 # The library's headers and the tool for macOS, cross-compiled (no Mac here).
 if tools/check-macos-compile.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 if tools/build-macos.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+# The tool for FreeBSD x86_64 and aarch64, cross-compiled against the
+# vendored FreeBSD 13.4 sysroots and linked; the layout tables against
+# FreeBSD's headers (tools/check-freebsd.sh).
+if tools/check-freebsd.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

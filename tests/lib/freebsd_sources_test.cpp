@@ -71,7 +71,14 @@ TEST_CASE("the kern.file join: sockets only, lowest pid then lowest fd", "[freeb
 
 TEST_CASE("net.inet.tcp.stats maps each release's member order", "[freebsd][tcpstat]") {
   const auto& reference = freebsd_reference_layouts::instance();
-  for (const std::string version : {"14", "15"}) {
+  struct case_t {
+    std::string version;
+    std::size_t size;
+    std::size_t rcvoopack_index;
+    std::vector<std::uint32_t> read_as;  // releases that read this layout
+  };
+  for (const auto& [version, size, rcvoopack_index, read_as] :
+       {case_t{"13", 904, 38, {12, 13}}, case_t{"14", 984, 39, {14}}, case_t{"15", 1000, 39, {15, 16}}}) {
     INFO("FreeBSD " << version);
     const auto& fields = reference.get(version, "tcpstat").fields;
     // Every member holds a value derived from its name: a wrong index reads another's.
@@ -81,12 +88,10 @@ TEST_CASE("net.inet.tcp.stats maps each release's member order", "[freebsd][tcps
       return h;
     };
     const auto bytes = tcpstat_blob(version, value);
-    CHECK(bytes.size() == 984);
-    for (const freebsd::freebsd_release release :
-         {freebsd::freebsd_release{static_cast<std::uint32_t>(std::stoul(version)), 0},
-          freebsd::freebsd_release{12, 0}, freebsd::freebsd_release{16, 0}}) {
-      INFO("decoded as " << release.major);
-      const auto c = freebsd::decode_tcpstat(bytes, release);
+    CHECK(bytes.size() == size);
+    for (const std::uint32_t major : read_as) {
+      INFO("decoded as " << major);
+      const auto c = freebsd::decode_tcpstat(bytes, freebsd::freebsd_release{major, 4});
       REQUIRE(c);
       CHECK(c->connattempt == value("tcps_connattempt"));
       CHECK(c->accepts == value("tcps_accepts"));
@@ -106,12 +111,56 @@ TEST_CASE("net.inet.tcp.stats maps each release's member order", "[freebsd][tcps
       CHECK(c->rcvduppack == value("tcps_rcvduppack"));
       CHECK(c->rcvoopack == value("tcps_rcvoopack"));
     }
-    CHECK(fields.at("tcps_rcvoopack").index == 39);
+    CHECK(fields.at("tcps_rcvoopack").index == rcvoopack_index);
   }
   // The sample files: member i holds 1000 i + 7.
   const auto c14 = freebsd::decode_tcpstat(sample_tcpstat("14"), {14, 1});
   CHECK(c14->sndtotal == 17007u);
   CHECK(c14->rcvduppack == 35007u);
+}
+
+// Written by hand from FreeBSD 13.4's struct tcpstat (netinet/tcp_var.h),
+// not from the layouts JSON: u64 members in declaration order, no
+// tcps_progdrops between tcps_keepdrops (index 15) and tcps_sndtotal (16).
+TEST_CASE("a FreeBSD 13.4 net.inet.tcp.stats decodes to its own counters", "[freebsd][tcpstat]") {
+  std::vector<std::byte> bytes(904);
+  const auto put = [&bytes](std::size_t index, std::uint64_t v) {
+    for (std::size_t b = 0; b < 8; ++b) bytes[index * 8 + b] = std::byte((v >> (8 * b)) & 0xff);
+  };
+  for (std::size_t i = 0; i < 113; ++i) put(i, 0xdead0000u + i);  // 106 counters and _pad[7]
+  put(0, 11);       // tcps_connattempt
+  put(1, 12);       // tcps_accepts
+  put(2, 13);       // tcps_connects
+  put(3, 14);       // tcps_drops
+  put(4, 15);       // tcps_conndrops
+  put(6, 16);       // tcps_closed
+  put(15, 99);      // tcps_keepdrops: the member 14 follows with tcps_progdrops
+  put(16, 5000);    // tcps_sndtotal
+  put(17, 4000);    // tcps_sndpack
+  put(18, 3000000); // tcps_sndbyte
+  put(19, 40);      // tcps_sndrexmitpack
+  put(20, 41000);   // tcps_sndrexmitbyte
+  put(27, 7000);    // tcps_rcvtotal
+  put(28, 6000);    // tcps_rcvpack
+  put(29, 5000000); // tcps_rcvbyte
+  put(30, 3);       // tcps_rcvbadsum
+  put(34, 21);      // tcps_rcvduppack
+  put(38, 17);      // tcps_rcvoopack
+  const tcpstats::freebsd::tcpstat_counters expected{11, 12, 13, 14, 15, 16, 5000, 4000, 3000000, 40, 41000,
+                                                     7000, 6000, 5000000, 3, 21, 17};
+  for (const auto release : {freebsd::freebsd_release{13, 4}, freebsd::freebsd_release{13, 0},
+                             freebsd::freebsd_release{12, 4}}) {
+    INFO(release.major << "." << release.minor);
+    const auto c = freebsd::decode_tcpstat(bytes, release);
+    REQUIRE(c);
+    CHECK(*c == expected);
+  }
+  // Read with 14's order, the same bytes give the neighbouring counters:
+  // what every 13.x host reported before 13 had a table of its own.
+  const auto as14 = freebsd::decode_tcpstat(bytes, freebsd::freebsd_release{14, 0});
+  REQUIRE(as14);
+  CHECK(as14->sndtotal == 4000u);
+  CHECK(as14->rcvoopack == 0xdead0000u + 39);
 }
 
 TEST_CASE("net.inet.tcp.stats too short for a release is rejected", "[freebsd][tcpstat]") {

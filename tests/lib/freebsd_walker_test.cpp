@@ -1,6 +1,6 @@
 // The FreeBSD pcblist walker and materialiser on buffers written by the
 // JSON-driven builder: the sample of every release with exact values, each
-// edge case of the reference (syncache entries, 12/13 TIME_WAIT without a
+// edge case of docs/freebsd.md (syncache entries, 12/13 TIME_WAIT without a
 // socket, records newer than the header, generation changes, the moved
 // xt_encaps_port, unterminated names), and malformed input.
 #include <catch2/catch.hpp>
@@ -158,7 +158,7 @@ TEST_CASE("the sample of every release decodes to its exact values", "[freebsd][
     CHECK(est.timer_delack_ms == 40u);
     REQUIRE(est.tcp_stack);
     CHECK(est.tcp_stack->view() == "rack");
-    // pcblist exports none of these (reference section 4).
+    // pcblist exports none of these (docs/freebsd.md, "Units").
     CHECK_FALSE(est.rtt_us);
     CHECK_FALSE(est.rttvar_us);
     CHECK_FALSE(est.rto_us);

@@ -5,7 +5,7 @@
 // the library's tables: fields are set by their FreeBSD names (nested xtcpcb
 // members by their full path, "xt_inp.inp_gencnt"), so a wrong offset in
 // include/ cannot be mirrored here. /dev/tcpstats records are written from
-// the offsets of the reference (section 7), typed in here independently.
+// the offsets of docs/freebsd.md's module format, typed in here independently.
 
 #include <simdjson.h>
 
@@ -30,7 +30,7 @@ struct freebsd_json_struct {
   std::map<std::string, freebsd_json_field> fields;
 };
 
-// {"12".."15": {struct name: layout}} from the reference JSON.
+// {"12".."15": {struct name: layout}} from the layouts JSON.
 class freebsd_reference_layouts {
  public:
   static const freebsd_reference_layouts& instance() {
@@ -230,8 +230,8 @@ inline std::vector<std::byte> tcp_states_blob(const std::array<std::uint64_t, 11
   return out;
 }
 
-// One /dev/tcpstats record (version 1, 320 bytes), offsets from the
-// reference's section 7.
+// One /dev/tcpstats record (version 1, 320 bytes), offsets from
+// docs/freebsd.md ("/dev/tcpstats").
 class tcpstats_record_writer {
  public:
   static constexpr std::size_t size = 320;

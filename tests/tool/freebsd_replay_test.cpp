@@ -221,6 +221,34 @@ TEST_CASE("FreeBSD 15 sample: net.inet.tcp.stats in 15's member order", "[cli][f
   CHECK(batches[1].summary().delta_snd_total_packets() == 0u);  // the same counters twice
 }
 
+// Two passes of a FreeBSD 13.4 host: struct tcpstat without tcps_progdrops
+// (904 bytes; tcps_sndtotal is u64 16, tcps_sndpack 17, tcps_sndrexmitpack
+// 19, tcps_rcvduppack 34), written by hand from 13.4's netinet/tcp_var.h.
+TEST_CASE("FreeBSD 13.x: net.inet.tcp.stats in 13.4's member order", "[cli][freebsd]") {
+  temp_dir dir;
+  std::vector<std::string> args;
+  for (const std::uint64_t pass : {1u, 2u}) {
+    std::string stats(904, '\0');
+    const auto put = [&stats](std::size_t index, std::uint64_t v) {
+      for (std::size_t b = 0; b < 8; ++b) stats[index * 8 + b] = static_cast<char>((v >> (8 * b)) & 0xff);
+    };
+    put(16, 1000 * pass);   // tcps_sndtotal: +1000
+    put(17, 7777 * pass);   // tcps_sndpack: what 14's order would read as sndtotal
+    put(19, 10 * pass);     // tcps_sndrexmitpack: +10
+    put(34, 4 * pass);      // tcps_rcvduppack: +4
+    const std::string path = (dir.path / ("pass-" + std::to_string(pass) + ".pcblist")).string();
+    fs::copy_file(data + "sample-13.pcblist", path);
+    write_file(path + ".meta.json", R"({"os_release": "13.4-RELEASE"})");
+    write_file(path + ".tcp_stats", stats);
+    args.insert(args.end(), {"--replay", path});
+  }
+  const auto batches = replay(args);
+  REQUIRE(batches.size() == 2);
+  CHECK(batches[1].summary().delta_snd_total_packets() == 1000u);
+  CHECK(batches[1].summary().delta_snd_rexmit_packets() == 10u);
+  CHECK(batches[1].summary().delta_rcv_dup_packets() == 4u);
+}
+
 TEST_CASE("the seq-1..3 sequence: counters advance, connections come and go", "[cli][freebsd]") {
   const auto batches = replay({"--replay", data + "seq-1.pcblist", "--replay", data + "seq-2.pcblist", "--replay",
                                data + "seq-3.pcblist"});

@@ -2,7 +2,8 @@
 // Records of /dev/tcpstats, the device the original design's FreeBSD kernel
 // module creates: a read returns fixed 320-byte packed records (format
 // version 1), one per socket, in host order except where noted. Unlike
-// pcblist they carry RTT, RTO and sequence numbers. Reference section 7.
+// pcblist they carry RTT, RTO and sequence numbers. docs/freebsd.md
+// ("/dev/tcpstats") gives the units.
 
 #include <array>
 #include <cstddef>

@@ -12,20 +12,16 @@
 #include "tcpstats/bytes.hpp"
 #include "tcpstats/error.hpp"
 #include "tcpstats/freebsd/layouts.hpp"
+#include "tcpstats/layout_view.hpp"
 
 namespace tcpstats::freebsd {
 
 inline constexpr std::int16_t dtype_socket = 2;
 
-// One struct xfile. Valid while the parsed buffer is.
-class xfile_view {
-  // struct xfile is the same in every known release. Before the accessors,
-  // so that clang can evaluate them in constant expressions.
-  static constexpr const layouts::xfile_layout& layout() noexcept { return layouts::xfile.back(); }
-  template <class T>
-  [[nodiscard]] constexpr T get(field f) const noexcept {
-    return tcpstats::detail::load_le_unchecked<T>(bytes_.data() + f.offset);
-  }
+// One struct xfile, the same in every release (the newest table reads
+// it). Valid while the parsed buffer is.
+class xfile_view : public tcpstats::detail::layout_view<layouts::xfile_layout, layouts::xfile> {
+  using L = layouts::xfile_layout;
 
  public:
   static constexpr std::size_t size = 128;
@@ -33,21 +29,16 @@ class xfile_view {
   constexpr xfile_view() noexcept = default;
   // Precondition: bytes.size() == size.
   constexpr xfile_view(std::span<const std::byte> bytes, std::size_t offset) noexcept
-      : bytes_(bytes), offset_(offset) {}
+      : layout_view(bytes, offset, layouts::xfile.back()) {}
 
-  [[nodiscard]] constexpr std::size_t offset() const noexcept { return offset_; }
-  [[nodiscard]] constexpr std::uint64_t xf_size() const noexcept { return get<std::uint64_t>(layout().xf_size); }
-  [[nodiscard]] constexpr std::int32_t xf_pid() const noexcept { return get<std::int32_t>(layout().xf_pid); }
-  [[nodiscard]] constexpr std::uint32_t xf_uid() const noexcept { return get<std::uint32_t>(layout().xf_uid); }
-  [[nodiscard]] constexpr std::int32_t xf_fd() const noexcept { return get<std::int32_t>(layout().xf_fd); }
-  [[nodiscard]] constexpr std::uint64_t xf_file() const noexcept { return get<std::uint64_t>(layout().xf_file); }
-  [[nodiscard]] constexpr std::int16_t xf_type() const noexcept { return get<std::int16_t>(layout().xf_type); }
-  [[nodiscard]] constexpr std::uint64_t xf_data() const noexcept { return get<std::uint64_t>(layout().xf_data); }
+  [[nodiscard]] constexpr std::uint64_t xf_size() const noexcept { return get<std::uint64_t, &L::xf_size>(); }
+  [[nodiscard]] constexpr std::int32_t xf_pid() const noexcept { return get<std::int32_t, &L::xf_pid>(); }
+  [[nodiscard]] constexpr std::uint32_t xf_uid() const noexcept { return get<std::uint32_t, &L::xf_uid>(); }
+  [[nodiscard]] constexpr std::int32_t xf_fd() const noexcept { return get<std::int32_t, &L::xf_fd>(); }
+  [[nodiscard]] constexpr std::uint64_t xf_file() const noexcept { return get<std::uint64_t, &L::xf_file>(); }
+  [[nodiscard]] constexpr std::int16_t xf_type() const noexcept { return get<std::int16_t, &L::xf_type>(); }
+  [[nodiscard]] constexpr std::uint64_t xf_data() const noexcept { return get<std::uint64_t, &L::xf_data>(); }
   [[nodiscard]] constexpr bool is_socket() const noexcept { return xf_type() == dtype_socket; }
-
- private:
-  std::span<const std::byte> bytes_{};
-  std::size_t offset_ = 0;
 };
 
 // The views read the newest table: the others must agree with it.

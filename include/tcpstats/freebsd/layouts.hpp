@@ -339,7 +339,7 @@ inline constexpr std::array<xfile_layout, 4> xfile{{
 }};
 static_assert(all_fields_fit(xfile));
 
-// struct tcpstat: one entry per release (14 15 common).
+// struct tcpstat: one entry per release (13 14 15).
 struct tcpstat_layout {
   std::size_t size;  // sizeof(struct) in that release
   std::string_view freebsd_version;  // the release (major)
@@ -359,7 +359,6 @@ struct tcpstat_layout {
   field tcps_keeptimeo;
   field tcps_keepprobe;
   field tcps_keepdrops;
-  field tcps_progdrops;
   field tcps_sndtotal;
   field tcps_sndpack;
   field tcps_sndbyte;
@@ -431,11 +430,10 @@ struct tcpstat_layout {
   field tcps_sack_rexmit_bytes;
   field tcps_sack_rcv_blocks;
   field tcps_sack_send_blocks;
-  field tcps_sack_lostrexmt;
   field tcps_sack_sboverflow;
-  field tcps_ecn_rcvce;
-  field tcps_ecn_rcvect0;
-  field tcps_ecn_rcvect1;
+  field tcps_ecn_ce;
+  field tcps_ecn_ect0;
+  field tcps_ecn_ect1;
   field tcps_ecn_shs;
   field tcps_ecn_rcwnd;
   field tcps_sig_rcvgoodsig;
@@ -448,12 +446,18 @@ struct tcpstat_layout {
   field tcps_pmtud_blackhole_failed;
   field tcps_tunneled_pkts;
   field tcps_tunneled_errs;
-  field tcps_dsack_count;
-  field tcps_dsack_bytes;
-  field tcps_dsack_tlp_bytes;
   field tcps_tw_recycles;
   field tcps_tw_resets;
   field tcps_tw_responds;
+  field pad;
+  field tcps_progdrops;
+  field tcps_sack_lostrexmt;
+  field tcps_ecn_rcvce;
+  field tcps_ecn_rcvect0;
+  field tcps_ecn_rcvect1;
+  field tcps_dsack_count;
+  field tcps_dsack_bytes;
+  field tcps_dsack_tlp_bytes;
   field tcps_ace_nect;
   field tcps_ace_ect1;
   field tcps_ace_ect0;
@@ -462,12 +466,13 @@ struct tcpstat_layout {
   field tcps_ecn_sndect1;
   field tcps_tlpresends;
   field tcps_tlpresend_bytes;
-  field pad;
+  field tcps_sc_spurcookie;
+  field tcps_sc_failcookie;
   field tcps_sack_rexmits_tso;
   field tcps_rcvghostack;
   field tcps_rcvacktooold;
 
-  static constexpr std::array<std::pair<std::string_view, field tcpstat_layout::*>, 123> members{{
+  static constexpr std::array<std::pair<std::string_view, field tcpstat_layout::*>, 128> members{{
       {"tcps_connattempt", &tcpstat_layout::tcps_connattempt},
       {"tcps_accepts", &tcpstat_layout::tcps_accepts},
       {"tcps_connects", &tcpstat_layout::tcps_connects},
@@ -484,7 +489,6 @@ struct tcpstat_layout {
       {"tcps_keeptimeo", &tcpstat_layout::tcps_keeptimeo},
       {"tcps_keepprobe", &tcpstat_layout::tcps_keepprobe},
       {"tcps_keepdrops", &tcpstat_layout::tcps_keepdrops},
-      {"tcps_progdrops", &tcpstat_layout::tcps_progdrops},
       {"tcps_sndtotal", &tcpstat_layout::tcps_sndtotal},
       {"tcps_sndpack", &tcpstat_layout::tcps_sndpack},
       {"tcps_sndbyte", &tcpstat_layout::tcps_sndbyte},
@@ -556,11 +560,10 @@ struct tcpstat_layout {
       {"tcps_sack_rexmit_bytes", &tcpstat_layout::tcps_sack_rexmit_bytes},
       {"tcps_sack_rcv_blocks", &tcpstat_layout::tcps_sack_rcv_blocks},
       {"tcps_sack_send_blocks", &tcpstat_layout::tcps_sack_send_blocks},
-      {"tcps_sack_lostrexmt", &tcpstat_layout::tcps_sack_lostrexmt},
       {"tcps_sack_sboverflow", &tcpstat_layout::tcps_sack_sboverflow},
-      {"tcps_ecn_rcvce", &tcpstat_layout::tcps_ecn_rcvce},
-      {"tcps_ecn_rcvect0", &tcpstat_layout::tcps_ecn_rcvect0},
-      {"tcps_ecn_rcvect1", &tcpstat_layout::tcps_ecn_rcvect1},
+      {"tcps_ecn_ce", &tcpstat_layout::tcps_ecn_ce},
+      {"tcps_ecn_ect0", &tcpstat_layout::tcps_ecn_ect0},
+      {"tcps_ecn_ect1", &tcpstat_layout::tcps_ecn_ect1},
       {"tcps_ecn_shs", &tcpstat_layout::tcps_ecn_shs},
       {"tcps_ecn_rcwnd", &tcpstat_layout::tcps_ecn_rcwnd},
       {"tcps_sig_rcvgoodsig", &tcpstat_layout::tcps_sig_rcvgoodsig},
@@ -573,12 +576,18 @@ struct tcpstat_layout {
       {"tcps_pmtud_blackhole_failed", &tcpstat_layout::tcps_pmtud_blackhole_failed},
       {"tcps_tunneled_pkts", &tcpstat_layout::tcps_tunneled_pkts},
       {"tcps_tunneled_errs", &tcpstat_layout::tcps_tunneled_errs},
-      {"tcps_dsack_count", &tcpstat_layout::tcps_dsack_count},
-      {"tcps_dsack_bytes", &tcpstat_layout::tcps_dsack_bytes},
-      {"tcps_dsack_tlp_bytes", &tcpstat_layout::tcps_dsack_tlp_bytes},
       {"tcps_tw_recycles", &tcpstat_layout::tcps_tw_recycles},
       {"tcps_tw_resets", &tcpstat_layout::tcps_tw_resets},
       {"tcps_tw_responds", &tcpstat_layout::tcps_tw_responds},
+      {"_pad", &tcpstat_layout::pad},
+      {"tcps_progdrops", &tcpstat_layout::tcps_progdrops},
+      {"tcps_sack_lostrexmt", &tcpstat_layout::tcps_sack_lostrexmt},
+      {"tcps_ecn_rcvce", &tcpstat_layout::tcps_ecn_rcvce},
+      {"tcps_ecn_rcvect0", &tcpstat_layout::tcps_ecn_rcvect0},
+      {"tcps_ecn_rcvect1", &tcpstat_layout::tcps_ecn_rcvect1},
+      {"tcps_dsack_count", &tcpstat_layout::tcps_dsack_count},
+      {"tcps_dsack_bytes", &tcpstat_layout::tcps_dsack_bytes},
+      {"tcps_dsack_tlp_bytes", &tcpstat_layout::tcps_dsack_tlp_bytes},
       {"tcps_ace_nect", &tcpstat_layout::tcps_ace_nect},
       {"tcps_ace_ect1", &tcpstat_layout::tcps_ace_ect1},
       {"tcps_ace_ect0", &tcpstat_layout::tcps_ace_ect0},
@@ -587,7 +596,8 @@ struct tcpstat_layout {
       {"tcps_ecn_sndect1", &tcpstat_layout::tcps_ecn_sndect1},
       {"tcps_tlpresends", &tcpstat_layout::tcps_tlpresends},
       {"tcps_tlpresend_bytes", &tcpstat_layout::tcps_tlpresend_bytes},
-      {"_pad", &tcpstat_layout::pad},
+      {"tcps_sc_spurcookie", &tcpstat_layout::tcps_sc_spurcookie},
+      {"tcps_sc_failcookie", &tcpstat_layout::tcps_sc_failcookie},
       {"tcps_sack_rexmits_tso", &tcpstat_layout::tcps_sack_rexmits_tso},
       {"tcps_rcvghostack", &tcpstat_layout::tcps_rcvghostack},
       {"tcps_rcvacktooold", &tcpstat_layout::tcps_rcvacktooold},
@@ -595,7 +605,7 @@ struct tcpstat_layout {
 };
 
 inline constexpr std::array<tcpstat_layout, 3> tcpstat{{
-    {984, "14",
+    {904, "13",
      field{0, 8}, field{8, 8}, field{16, 8}, field{24, 8},
      field{32, 8}, field{40, 8}, field{48, 8}, field{56, 8},
      field{64, 8}, field{72, 8}, field{80, 8}, field{88, 8},
@@ -622,77 +632,80 @@ inline constexpr std::array<tcpstat_layout, 3> tcpstat{{
      field{736, 8}, field{744, 8}, field{752, 8}, field{760, 8},
      field{768, 8}, field{776, 8}, field{784, 8}, field{792, 8},
      field{800, 8}, field{808, 8}, field{816, 8}, field{824, 8},
-     field{832, 8}, field{840, 8}, field{848, 8}, field{856, 8},
-     field{864, 8}, field{872, 8}, field{880, 8}, field{888, 8},
-     field{896, 8}, field{904, 8}, field{912, 8}, field{920, 8},
-     field{928, 8}, field{936, 8}, field{944, 8}, field{952, 32},
-     absent_field, absent_field, absent_field,
+     field{832, 8}, field{840, 8}, field{848, 56}, absent_field,
+     absent_field, absent_field, absent_field, absent_field,
+     absent_field, absent_field, absent_field, absent_field,
+     absent_field, absent_field, absent_field, absent_field,
+     absent_field, absent_field, absent_field, absent_field,
+     absent_field, absent_field, absent_field, absent_field,
     },
-    {984, "15",
+    {984, "14",
      field{0, 8}, field{8, 8}, field{16, 8}, field{24, 8},
      field{32, 8}, field{40, 8}, field{48, 8}, field{56, 8},
      field{64, 8}, field{72, 8}, field{80, 8}, field{88, 8},
      field{96, 8}, field{104, 8}, field{112, 8}, field{120, 8},
-     field{128, 8}, field{136, 8}, field{144, 8}, field{152, 8},
-     field{160, 8}, field{168, 8}, field{176, 8}, field{184, 8},
-     field{192, 8}, field{200, 8}, field{208, 8}, field{216, 8},
-     field{224, 8}, field{232, 8}, field{240, 8}, field{248, 8},
-     field{256, 8}, field{264, 8}, field{272, 8}, field{280, 8},
-     field{288, 8}, field{296, 8}, field{304, 8}, field{312, 8},
-     field{320, 8}, field{328, 8}, field{336, 8}, field{344, 8},
-     field{352, 8}, field{360, 8}, field{368, 8}, field{376, 8},
-     field{384, 8}, field{392, 8}, field{400, 8}, field{408, 8},
-     field{416, 8}, field{424, 8}, field{432, 8}, field{440, 8},
-     field{448, 8}, field{456, 8}, field{464, 8}, field{472, 8},
-     field{480, 8}, field{488, 8}, field{496, 8}, field{504, 8},
-     field{512, 8}, field{520, 8}, field{528, 8}, field{536, 8},
-     field{544, 8}, field{552, 8}, field{560, 8}, field{568, 8},
-     field{576, 8}, field{584, 8}, field{592, 8}, field{600, 8},
-     field{608, 8}, field{616, 8}, field{624, 8}, field{632, 8},
-     field{640, 8}, field{648, 8}, field{656, 8}, field{664, 8},
-     field{672, 8}, field{688, 8}, field{696, 8}, field{704, 8},
-     field{712, 8}, field{720, 8}, field{728, 8}, field{736, 8},
-     field{744, 8}, field{752, 8}, field{760, 8}, field{768, 8},
+     field{136, 8}, field{144, 8}, field{152, 8}, field{160, 8},
+     field{168, 8}, field{176, 8}, field{184, 8}, field{192, 8},
+     field{200, 8}, field{208, 8}, field{216, 8}, field{224, 8},
+     field{232, 8}, field{240, 8}, field{248, 8}, field{256, 8},
+     field{264, 8}, field{272, 8}, field{280, 8}, field{288, 8},
+     field{296, 8}, field{304, 8}, field{312, 8}, field{320, 8},
+     field{328, 8}, field{336, 8}, field{344, 8}, field{352, 8},
+     field{360, 8}, field{368, 8}, field{376, 8}, field{384, 8},
+     field{392, 8}, field{400, 8}, field{408, 8}, field{416, 8},
+     field{424, 8}, field{432, 8}, field{440, 8}, field{448, 8},
+     field{456, 8}, field{464, 8}, field{472, 8}, field{480, 8},
+     field{488, 8}, field{496, 8}, field{504, 8}, field{512, 8},
+     field{520, 8}, field{528, 8}, field{536, 8}, field{544, 8},
+     field{552, 8}, field{560, 8}, field{568, 8}, field{576, 8},
+     field{584, 8}, field{592, 8}, field{600, 8}, field{608, 8},
+     field{616, 8}, field{624, 8}, field{632, 8}, field{640, 8},
+     field{648, 8}, field{656, 8}, field{664, 8}, field{672, 8},
+     field{680, 8}, field{688, 8}, field{696, 8}, field{712, 8},
+     absent_field, absent_field, absent_field, field{744, 8},
+     field{752, 8}, field{760, 8}, field{768, 8}, field{776, 8},
+     field{784, 8}, field{792, 8}, field{800, 8}, field{808, 8},
+     field{816, 8}, field{824, 8}, field{832, 8}, field{864, 8},
+     field{872, 8}, field{880, 8}, field{952, 32}, field{128, 8},
+     field{704, 8}, field{720, 8}, field{728, 8}, field{736, 8},
+     field{840, 8}, field{848, 8}, field{856, 8}, field{888, 8},
+     field{896, 8}, field{904, 8}, field{912, 8}, field{920, 8},
+     field{928, 8}, field{936, 8}, field{944, 8}, absent_field,
+     absent_field, absent_field, absent_field, absent_field,
+    },
+    {1000, "15",
+     field{0, 8}, field{8, 8}, field{16, 8}, field{24, 8},
+     field{32, 8}, field{40, 8}, field{48, 8}, field{56, 8},
+     field{64, 8}, field{72, 8}, field{80, 8}, field{88, 8},
+     field{96, 8}, field{104, 8}, field{112, 8}, field{120, 8},
+     field{136, 8}, field{144, 8}, field{152, 8}, field{160, 8},
+     field{168, 8}, field{176, 8}, field{184, 8}, field{192, 8},
+     field{200, 8}, field{208, 8}, field{216, 8}, field{224, 8},
+     field{232, 8}, field{240, 8}, field{248, 8}, field{256, 8},
+     field{264, 8}, field{272, 8}, field{280, 8}, field{288, 8},
+     field{296, 8}, field{304, 8}, field{312, 8}, field{320, 8},
+     field{328, 8}, field{336, 8}, field{344, 8}, field{352, 8},
+     field{360, 8}, field{368, 8}, field{376, 8}, field{384, 8},
+     field{392, 8}, field{400, 8}, field{408, 8}, field{416, 8},
+     field{424, 8}, field{432, 8}, field{440, 8}, field{448, 8},
+     field{456, 8}, field{464, 8}, field{472, 8}, field{480, 8},
+     field{488, 8}, field{496, 8}, field{504, 8}, field{512, 8},
+     field{520, 8}, field{528, 8}, field{536, 8}, field{544, 8},
+     field{552, 8}, field{560, 8}, field{568, 8}, field{576, 8},
+     field{584, 8}, field{592, 8}, field{600, 8}, field{608, 8},
+     field{616, 8}, field{624, 8}, field{632, 8}, field{656, 8},
+     field{664, 8}, field{672, 8}, field{680, 8}, field{688, 8},
+     field{704, 8}, field{712, 8}, field{720, 8}, field{736, 8},
+     absent_field, absent_field, absent_field, field{768, 8},
      field{776, 8}, field{784, 8}, field{792, 8}, field{800, 8},
      field{808, 8}, field{816, 8}, field{824, 8}, field{832, 8},
-     field{840, 8}, field{848, 8}, field{856, 8}, field{864, 8},
-     field{872, 8}, field{880, 8}, field{888, 8}, field{896, 8},
-     field{904, 8}, field{912, 8}, field{920, 8}, field{928, 8},
-     field{936, 8}, field{944, 8}, field{952, 8}, field{976, 8},
-     field{680, 8}, field{960, 8}, field{968, 8},
-    },
-    {680, "common",
-     field{0, 8}, field{8, 8}, field{16, 8}, field{24, 8},
-     field{32, 8}, field{40, 8}, field{48, 8}, field{56, 8},
-     field{64, 8}, field{72, 8}, field{80, 8}, field{88, 8},
-     field{96, 8}, field{104, 8}, field{112, 8}, field{120, 8},
-     field{128, 8}, field{136, 8}, field{144, 8}, field{152, 8},
-     field{160, 8}, field{168, 8}, field{176, 8}, field{184, 8},
-     field{192, 8}, field{200, 8}, field{208, 8}, field{216, 8},
-     field{224, 8}, field{232, 8}, field{240, 8}, field{248, 8},
-     field{256, 8}, field{264, 8}, field{272, 8}, field{280, 8},
-     field{288, 8}, field{296, 8}, field{304, 8}, field{312, 8},
-     field{320, 8}, field{328, 8}, field{336, 8}, field{344, 8},
-     field{352, 8}, field{360, 8}, field{368, 8}, field{376, 8},
-     field{384, 8}, field{392, 8}, field{400, 8}, field{408, 8},
-     field{416, 8}, field{424, 8}, field{432, 8}, field{440, 8},
-     field{448, 8}, field{456, 8}, field{464, 8}, field{472, 8},
-     field{480, 8}, field{488, 8}, field{496, 8}, field{504, 8},
-     field{512, 8}, field{520, 8}, field{528, 8}, field{536, 8},
-     field{544, 8}, field{552, 8}, field{560, 8}, field{568, 8},
-     field{576, 8}, field{584, 8}, field{592, 8}, field{600, 8},
-     field{608, 8}, field{616, 8}, field{624, 8}, field{632, 8},
-     field{640, 8}, field{648, 8}, field{656, 8}, field{664, 8},
-     field{672, 8}, absent_field, absent_field, absent_field,
-     absent_field, absent_field, absent_field, absent_field,
-     absent_field, absent_field, absent_field, absent_field,
-     absent_field, absent_field, absent_field, absent_field,
-     absent_field, absent_field, absent_field, absent_field,
-     absent_field, absent_field, absent_field, absent_field,
-     absent_field, absent_field, absent_field, absent_field,
-     absent_field, absent_field, absent_field, absent_field,
-     absent_field, absent_field, absent_field, absent_field,
-     absent_field, absent_field, absent_field,
+     field{840, 8}, field{848, 8}, field{856, 8}, field{888, 8},
+     field{896, 8}, field{904, 8}, field{992, 8}, field{128, 8},
+     field{728, 8}, field{744, 8}, field{752, 8}, field{760, 8},
+     field{864, 8}, field{872, 8}, field{880, 8}, field{912, 8},
+     field{920, 8}, field{928, 8}, field{936, 8}, field{944, 8},
+     field{952, 8}, field{960, 8}, field{968, 8}, field{640, 8},
+     field{648, 8}, field{696, 8}, field{976, 8}, field{984, 8},
     },
 }};
 static_assert(all_fields_fit(tcpstat));

@@ -1,8 +1,10 @@
 #pragma once
 // Fills the platform-neutral connection_record from one net.inet.tcp.pcblist
-// record, with the units and absences of the reference (sections 3 and 4):
-// pcblist has no RTT, RTO, sequence numbers or traffic counters, so those
-// stay empty; syncache entries and 12/13 TIME_WAIT records carry less still.
+// record, with the units and absences docs/freebsd.md describes (section
+// "net.inet.tcp.pcblist", from FreeBSD's tcp_inptoxtp() in
+// sys/netinet/tcp_subr.c): pcblist has no RTT, RTO, sequence numbers or
+// traffic counters, so those stay empty; syncache entries and 12/13
+// TIME_WAIT records carry less still.
 
 #include <optional>
 

@@ -55,10 +55,9 @@ inline constexpr freebsd_release newest_known_release{15, 0};
 namespace detail {
 
 // struct xtcpcb of a release: 12, 13 and 14 have their own; 15 and anything
-// newer use 15's (only spare slots were renamed so far). The reference
-// establishes 13's table (xt_encaps_port at 640) for 13.0 and 13.1; whether
-// a later 13.x took over 14's t_dsack_* fields is not established, so every
-// 13.x uses 13's table until it is.
+// newer use 15's (only spare slots were renamed so far). 13's table is
+// checked against FreeBSD 13.4's headers (xt_encaps_port at 640, no
+// t_dsack_*) and agrees with 13.0's source, so every 13.x uses it.
 [[nodiscard]] constexpr const layouts::xtcpcb_layout& xtcpcb_layout_for(freebsd_release release) noexcept {
   if (release.major <= 12) return layouts::xtcpcb[0];
   if (release.major == 13) return layouts::xtcpcb[1];
@@ -66,16 +65,21 @@ namespace detail {
   return layouts::xtcpcb[3];
 }
 
-// struct tcpstat of a release: 14's or 15's table, or, for any release
-// without a table of its own, the members at the same index in all of them.
+// struct tcpstat of a release. 13's table comes from 13.4's headers; 14
+// inserts tcps_progdrops after tcps_keepdrops, so from tcps_sndtotal on
+// every counter of 14 sits 8 bytes later than on 13. 12 has no table and
+// is read with 13's: the decoded counters (the first 40 members) are
+// assumed unchanged from 12 to 13, which no header here confirms
+// (docs/freebsd.md). 15 and anything newer use 15's.
 [[nodiscard]] constexpr const layouts::tcpstat_layout& tcpstat_layout_for(freebsd_release release) noexcept {
-  if (release.major == 14) return layouts::tcpstat[0];
-  if (release.major == 15) return layouts::tcpstat[1];
+  if (release.major <= 13) return layouts::tcpstat[0];
+  if (release.major == 14) return layouts::tcpstat[1];
   return layouts::tcpstat[2];
 }
 
-static_assert(layouts::xtcpcb.size() == 4 && layouts::tcpstat.size() == 3);
-static_assert(layouts::tcpstat[2].freebsd_version == "common");
+static_assert(layouts::xtcpcb.size() == 4 && layouts::xtcpcb[1].freebsd_version == "13");
+static_assert(layouts::tcpstat.size() == 3 && layouts::tcpstat[0].freebsd_version == "13" &&
+              layouts::tcpstat[1].freebsd_version == "14" && layouts::tcpstat[2].freebsd_version == "15");
 
 }  // namespace detail
 

@@ -2,9 +2,9 @@
 // FreeBSD net.inet.tcp.stats (struct tcpstat: host-order u64 counters,
 // already summed across CPUs) and net.inet.tcp.states (u64 connection counts
 // per TCPS_* state). The order of struct tcpstat's members depends on the
-// release (15 inserts tcps_sack_rexmits_tso mid-struct): the counters are
-// read through the release's generated table, and a release without one
-// uses only members at the same index in every known release.
+// release (14 inserts tcps_progdrops, 15 more members mid-struct): the
+// counters are read through the release's generated table (release.hpp
+// says which release reads which; docs/freebsd.md where each comes from).
 
 #include <algorithm>
 #include <array>
@@ -47,8 +47,8 @@ namespace detail {
 
 using tcpstat_member = field layouts::tcpstat_layout::*;
 
-// The members decoded, in tcpstat_counters order. Each must be present (at
-// the same place) in the "common" table, so every release can decode it.
+// The members decoded, in tcpstat_counters order. Each must be present in
+// every release's table, so every release can decode it.
 inline constexpr std::array<tcpstat_member, 17> decoded_tcpstat_members{
     &layouts::tcpstat_layout::tcps_connattempt, &layouts::tcpstat_layout::tcps_accepts,
     &layouts::tcpstat_layout::tcps_connects,    &layouts::tcpstat_layout::tcps_drops,

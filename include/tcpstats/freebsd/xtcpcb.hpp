@@ -15,46 +15,14 @@
 #include "tcpstats/bytes.hpp"
 #include "tcpstats/freebsd/layouts.hpp"
 #include "tcpstats/layout_field.hpp"
+#include "tcpstats/layout_view.hpp"
 
 namespace tcpstats::freebsd {
 
-namespace detail {
-
-// True when `member` is `size` bytes wide wherever it exists, and (if
-// `required`) exists in every release. Checked at compile time for each
-// accessor, so an accessor's type always matches the kernel's field.
-template <class Layout, std::size_t N>
-[[nodiscard]] constexpr bool field_is(const std::array<Layout, N>& tables, field Layout::*member, std::size_t size,
-                                      bool required) {
-  for (const auto& t : tables) {
-    const field f = t.*member;
-    if (!f.present() && required) return false;
-    if (f.present() && f.size != size) return false;
-  }
-  return true;
-}
-
-// A NUL-padded char array: the bytes before the first NUL, never more than
-// the field's size (the kernel does not promise a terminator).
-// Precondition: the field lies inside `bytes`.
-[[nodiscard]] inline std::string_view padded_string(std::span<const std::byte> bytes, field f) noexcept {
-  const std::byte* chars = bytes.data() + f.offset;
-  std::size_t n = 0;
-  while (n < f.size && chars[n] != std::byte{0}) ++n;
-  return std::string_view(reinterpret_cast<const char*>(chars), n);
-}
-
-}  // namespace detail
-
-// The list header (and, with the same layout, trailer): struct xinpgen.
-class xinpgen_view {
-  // Before the accessors: clang evaluates them in constant expressions only
-  // when the helpers they call are already defined.
-  static constexpr const layouts::xinpgen_layout& layout() noexcept { return layouts::xinpgen.back(); }
-  template <class T>
-  [[nodiscard]] constexpr T get(field f) const noexcept {
-    return tcpstats::detail::load_le_unchecked<T>(bytes_.data() + f.offset);
-  }
+// The list header (and, with the same layout, trailer): struct xinpgen,
+// the same in every release (the newest table reads it).
+class xinpgen_view : public tcpstats::detail::layout_view<layouts::xinpgen_layout, layouts::xinpgen> {
+  using L = layouts::xinpgen_layout;
 
  public:
   static constexpr std::size_t size = 64;
@@ -62,28 +30,36 @@ class xinpgen_view {
   constexpr xinpgen_view() noexcept = default;
   // Precondition: bytes.size() >= size.
   constexpr xinpgen_view(std::span<const std::byte> bytes, std::size_t offset) noexcept
-      : bytes_(bytes), offset_(offset) {}
+      : layout_view(bytes, offset, layouts::xinpgen.back()) {}
 
-  [[nodiscard]] constexpr std::size_t offset() const noexcept { return offset_; }
-  [[nodiscard]] constexpr std::uint64_t xig_len() const noexcept { return get<std::uint64_t>(layout().xig_len); }
+  [[nodiscard]] constexpr std::uint64_t xig_len() const noexcept { return get<std::uint64_t, &L::xig_len>(); }
   // An estimate taken before the copy: records can be fewer (jails, other
   // users' sockets) or more (the syncache is counted separately).
-  [[nodiscard]] constexpr std::uint32_t xig_count() const noexcept { return get<std::uint32_t>(layout().xig_count); }
+  [[nodiscard]] constexpr std::uint32_t xig_count() const noexcept { return get<std::uint32_t, &L::xig_count>(); }
   // The PCB generation: header and trailer differ when the list changed
   // during the copy.
-  [[nodiscard]] constexpr std::uint64_t xig_gen() const noexcept { return get<std::uint64_t>(layout().xig_gen); }
-  [[nodiscard]] constexpr std::uint64_t xig_sogen() const noexcept { return get<std::uint64_t>(layout().xig_sogen); }
-
- private:
-  std::span<const std::byte> bytes_{};
-  std::size_t offset_ = 0;
+  [[nodiscard]] constexpr std::uint64_t xig_gen() const noexcept { return get<std::uint64_t, &L::xig_gen>(); }
+  [[nodiscard]] constexpr std::uint64_t xig_sogen() const noexcept { return get<std::uint64_t, &L::xig_sogen>(); }
 };
-static_assert(xinpgen_view::size == layouts::xinpgen[0].size);
+// Every release's struct xinpgen is the one the newest table describes.
+static_assert([] {
+  const auto same = [](field a, field b) { return a.offset == b.offset && a.size == b.size; };
+  const auto& n = layouts::xinpgen.back();
+  for (const auto& t : layouts::xinpgen) {
+    if (t.size != xinpgen_view::size || !same(t.xig_len, n.xig_len) || !same(t.xig_count, n.xig_count) ||
+        !same(t.xig_gen, n.xig_gen) || !same(t.xig_sogen, n.xig_sogen)) {
+      return false;
+    }
+  }
+  return true;
+}());
 
-// One struct xtcpcb (744 bytes in every release). Views do not own the
-// buffer: they are valid while the walked buffer is. Fields a release does
-// not have come back empty (std::optional).
-class xtcpcb_view {
+// One struct xtcpcb (744 bytes in every release), read with the layout of
+// the release the walker was given (the reading machinery is
+// tcpstats::detail::layout_view, shared with the macOS views). Views do
+// not own the buffer: they are valid while the walked buffer is. Fields a
+// release does not have come back empty (std::optional).
+class xtcpcb_view : public tcpstats::detail::layout_view<layouts::xtcpcb_layout, layouts::xtcpcb> {
   using layout_type = layouts::xtcpcb_layout;
 
  public:
@@ -92,12 +68,7 @@ class xtcpcb_view {
   constexpr xtcpcb_view() noexcept = default;
   // Precondition (the walker's check): bytes.size() == size.
   constexpr xtcpcb_view(std::span<const std::byte> bytes, std::size_t offset, const layout_type& layout) noexcept
-      : bytes_(bytes), offset_(offset), layout_(&layout) {}
-
-  [[nodiscard]] constexpr std::span<const std::byte> bytes() const noexcept { return bytes_; }
-  // Byte offset of the record in the walked buffer.
-  [[nodiscard]] constexpr std::size_t offset() const noexcept { return offset_; }
-  [[nodiscard]] constexpr const layout_type& layout() const noexcept { return *layout_; }
+      : layout_view(bytes, offset, layout) {}
 
   // Syncache entries (SYN_RECEIVED, no PCB yet) have xi_len == 0.
   [[nodiscard]] constexpr bool is_syncache_entry() const noexcept { return xi_len() == 0; }
@@ -160,14 +131,14 @@ class xtcpcb_view {
   // tcpcb. Names of the TCP stack and the congestion control, NUL-padded in
   // the record and bounded by their fields here.
   [[nodiscard]] std::string_view xt_stack() const noexcept {
-    return detail::padded_string(bytes_, layout_->xt_stack);
+    static_assert(tcpstats::detail::field_is(layouts::xtcpcb, &layout_type::xt_stack, 32, true));
+    return *get_padded_string<&layout_type::xt_stack>();
   }
   [[nodiscard]] std::optional<std::string_view> xt_cc() const noexcept {  // 13+
-    if (!layout_->xt_cc.present()) return std::nullopt;
-    return detail::padded_string(bytes_, layout_->xt_cc);
+    return get_padded_string<&layout_type::xt_cc>();
   }
   [[nodiscard]] constexpr std::int32_t t_state() const noexcept { return get<std::int32_t, &layout_type::t_state>(); }
-  [[nodiscard]] constexpr std::size_t t_state_offset() const noexcept { return offset_ + layout_->t_state.offset; }
+  [[nodiscard]] constexpr std::size_t t_state_offset() const noexcept { return offset() + layout().t_state.offset; }
   [[nodiscard]] constexpr std::uint32_t t_flags() const noexcept { return get<std::uint32_t, &layout_type::t_flags>(); }
   [[nodiscard]] constexpr std::uint32_t t_sndzerowin() const noexcept { return get<std::uint32_t, &layout_type::t_sndzerowin>(); }
   [[nodiscard]] constexpr std::uint32_t t_sndrexmitpack() const noexcept { return get<std::uint32_t, &layout_type::t_sndrexmitpack>(); }
@@ -196,42 +167,9 @@ class xtcpcb_view {
   // 13+: UDP encapsulation port, converted from network order (at 640 on
   // 13, 652 on 14+).
   [[nodiscard]] constexpr std::optional<std::uint16_t> xt_encaps_port() const noexcept {
-    static_assert(detail::field_is(layouts::xtcpcb, &layout_type::xt_encaps_port, 2, false));
-    const field f = layout_->xt_encaps_port;
-    if (!f.present()) return std::nullopt;
-    return tcpstats::detail::load_be_unchecked<std::uint16_t>(bytes_.data() + f.offset);
+    return get_optional_be<std::uint16_t, &layout_type::xt_encaps_port>();
   }
 
- private:
-  template <class T, field layout_type::*Member>
-  [[nodiscard]] constexpr T get() const noexcept {
-    static_assert(detail::field_is(layouts::xtcpcb, Member, sizeof(T), true));
-    return tcpstats::detail::load_le_unchecked<T>(bytes_.data() + ((*layout_).*Member).offset);
-  }
-  template <class T, field layout_type::*Member>
-  [[nodiscard]] constexpr T get_be() const noexcept {
-    static_assert(detail::field_is(layouts::xtcpcb, Member, sizeof(T), true));
-    return tcpstats::detail::load_be_unchecked<T>(bytes_.data() + ((*layout_).*Member).offset);
-  }
-  template <class T, field layout_type::*Member>
-  [[nodiscard]] constexpr std::optional<T> get_optional() const noexcept {
-    static_assert(detail::field_is(layouts::xtcpcb, Member, sizeof(T), false));
-    const field f = (*layout_).*Member;
-    if (!f.present()) return std::nullopt;
-    return tcpstats::detail::load_le_unchecked<T>(bytes_.data() + f.offset);
-  }
-  template <std::size_t Size, field layout_type::*Member>
-  [[nodiscard]] constexpr std::array<std::uint8_t, Size> get_bytes() const noexcept {
-    static_assert(detail::field_is(layouts::xtcpcb, Member, Size, true));
-    std::array<std::uint8_t, Size> out{};
-    const std::byte* p = bytes_.data() + ((*layout_).*Member).offset;
-    for (std::size_t i = 0; i < Size; ++i) out[i] = static_cast<std::uint8_t>(p[i]);
-    return out;
-  }
-
-  std::span<const std::byte> bytes_{};
-  std::size_t offset_ = 0;
-  const layout_type* layout_ = &layouts::xtcpcb.back();
 };
 
 // Every release's struct xtcpcb has the size the walker requires.

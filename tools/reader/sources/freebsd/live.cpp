@@ -2,10 +2,8 @@
 
 #include <fcntl.h>
 #include <sys/param.h>  // before sys/user.h, as FreeBSD's own tools include them
-#include <sys/sysctl.h>
 #include <sys/types.h>
 #include <sys/user.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "core/tool_version.hpp"
+#include "sources/bsd_sysctl.hpp"
 #include "tcpstats/freebsd/kern_file.hpp"
 #include "tcpstats/freebsd/pcblist.hpp"
 
@@ -22,60 +21,26 @@ namespace tcpstats::reader {
 
 namespace {
 
-constexpr int enomem_retries = 8;
-constexpr int generation_retries = 5;  // as sockstat
+using bsd::clock_ns;
+using bsd::read_string;
+using bsd::read_sysctl;
+
 constexpr const char* device_path = "/dev/tcpstats";
-
-std::uint64_t clock_ns(clockid_t clock) {
-  struct timespec ts {};
-  clock_gettime(clock, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-std::string sysctl_error(const char* name) { return std::string("sysctl ") + name + ": " + std::strerror(errno); }
-
-// The value of a variable-size sysctl. The table can grow between the size
-// probe and the read (ENOMEM): probe again, with headroom. Never writes:
-// writing net.inet.tcp.stats would zero the counters.
-bool read_sysctl(const char* name, std::vector<std::byte>& out, std::string& error) {
-  for (int attempt = 0; attempt < enomem_retries; ++attempt) {
-    std::size_t size = 0;
-    if (sysctlbyname(name, nullptr, &size, nullptr, 0) != 0) {
-      error = sysctl_error(name);
-      return false;
-    }
-    size += size / 8 + 4096;
-    out.resize(size);
-    if (sysctlbyname(name, out.data(), &size, nullptr, 0) == 0) {
-      out.resize(size);
-      return true;
-    }
-    if (errno != ENOMEM) {
-      error = sysctl_error(name);
-      return false;
-    }
-  }
-  error = std::string("sysctl ") + name + ": still growing after " + std::to_string(enomem_retries) + " reads";
-  return false;
-}
-
-std::optional<std::string> read_string(const char* name) {
-  std::vector<std::byte> raw;
-  std::string ignored;
-  if (!read_sysctl(name, raw, ignored)) return std::nullopt;
-  std::string text(reinterpret_cast<const char*>(raw.data()), raw.size());
-  if (const auto nul = text.find('\0'); nul != std::string::npos) text.resize(nul);
-  return text;
-}
+// 320-byte records: room for over three million sockets. A device that
+// returns more is not the module this reads.
+constexpr std::size_t max_device_bytes = std::size_t{1} << 30;
 
 // /dev/tcpstats, read to its end; empty when the device does not exist or
-// cannot be opened (then pcblist is read instead).
+// cannot be opened by this user (then pcblist is read instead). A read
+// error, or more than max_device_bytes, fails the pass (`error` set).
 std::optional<std::vector<std::byte>> read_device(std::string& error) {
   const int fd = ::open(device_path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   std::vector<std::byte> out;
   std::byte chunk[65536];
-  for (;;) {
+  // Each turn adds a chunk or ends; EINTR turns add nothing, and are
+  // bounded by the same count so a signal storm cannot spin forever.
+  for (std::size_t turns = 0; turns <= 2 * (max_device_bytes / sizeof chunk); ++turns) {
     const ssize_t n = ::read(fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
@@ -83,25 +48,28 @@ std::optional<std::vector<std::byte>> read_device(std::string& error) {
       ::close(fd);
       return std::nullopt;
     }
-    if (n == 0) break;
+    if (n == 0) {
+      ::close(fd);
+      return out;
+    }
+    if (static_cast<std::size_t>(n) > max_device_bytes - out.size()) break;
     out.insert(out.end(), chunk, chunk + n);
   }
   ::close(fd);
-  return out;
+  error = std::string(device_path) + ": more than " + std::to_string(max_device_bytes) + " bytes";
+  return std::nullopt;
 }
 
-// Header and trailer generations of a pcblist buffer, when it walks.
-struct generations {
-  std::uint64_t header;
-  std::uint64_t trailer;
-};
-std::optional<generations> list_generations(const std::vector<std::byte>& table) {
+// Header and trailer generations of a pcblist buffer, when it walks. The
+// generations sit at the same place in every release: the newest layout
+// reads them.
+std::optional<bsd::list_generations> generations_of(const std::vector<std::byte>& table) {
   const auto list = freebsd::pcblist::parse(table);
   if (!list) return std::nullopt;
   auto records = list->records();
   const auto trailer = records.trailer();
   if (!trailer) return std::nullopt;
-  return generations{list->header().xig_gen(), trailer->xig_gen()};
+  return bsd::list_generations{list->header().xig_gen(), trailer->xig_gen()};
 }
 
 // "PID COMMAND" lines for every process holding a socket in kern.file.
@@ -143,21 +111,10 @@ std::optional<raw_pass> read_freebsd_pass(std::string& error) {
   } else {
     if (!error.empty()) return std::nullopt;  // the device exists but failed mid-read
     out.meta.table = "pcblist";
-    constexpr const char* table_name = "net.inet.tcp.pcblist";
     std::vector<std::byte> table;
-    for (int attempt = 1;; ++attempt) {
-      if (!read_sysctl(table_name, table, error)) return std::nullopt;
-      const auto gens = list_generations(table);
-      // A malformed buffer is reported by the decoder, with its offset.
-      if (!gens || gens->header == gens->trailer) {
-        out.generation_changed = false;
-        break;
-      }
-      if (attempt == generation_retries) {
-        out.generation_changed = true;
-        break;
-      }
-    }
+    const auto changed = bsd::read_pcb_list("net.inet.tcp.pcblist", table, error, generations_of);
+    if (!changed) return std::nullopt;
+    out.generation_changed = *changed;
     out.table = byte_blob(std::move(table));
   }
   // The rest is optional: what cannot be read is left out of the pass.

@@ -1,14 +1,12 @@
 #include "sources/macos/live.hpp"
 
-#include <sys/sysctl.h>
 #include <time.h>
 
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "core/tool_version.hpp"
+#include "sources/bsd_sysctl.hpp"
 #include "tcpstats/xnu/pcblist_n.hpp"
 #include "tcpstats/xnu/units.hpp"
 
@@ -16,69 +14,19 @@ namespace tcpstats::reader {
 
 namespace {
 
-constexpr int enomem_retries = 8;
-constexpr int generation_retries = 5;
-
-std::uint64_t clock_ns(clockid_t clock) {
-  struct timespec ts {};
-  clock_gettime(clock, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-std::string sysctl_error(const char* name) { return std::string("sysctl ") + name + ": " + std::strerror(errno); }
-
-// The value of a variable-size sysctl. The table can grow between the size
-// probe and the read (ENOMEM): probe again, with headroom.
-bool read_sysctl(const char* name, std::vector<std::byte>& out, std::string& error) {
-  for (int attempt = 0; attempt < enomem_retries; ++attempt) {
-    std::size_t size = 0;
-    if (sysctlbyname(name, nullptr, &size, nullptr, 0) != 0) {
-      error = sysctl_error(name);
-      return false;
-    }
-    size += size / 8 + 4096;
-    out.resize(size);
-    if (sysctlbyname(name, out.data(), &size, nullptr, 0) == 0) {
-      out.resize(size);
-      return true;
-    }
-    if (errno != ENOMEM) {
-      error = sysctl_error(name);
-      return false;
-    }
-  }
-  error = std::string("sysctl ") + name + ": still growing after " + std::to_string(enomem_retries) + " reads";
-  return false;
-}
-
-std::optional<std::string> read_string(const char* name) {
-  std::vector<std::byte> raw;
-  std::string ignored;
-  if (!read_sysctl(name, raw, ignored)) return std::nullopt;
-  std::string text(reinterpret_cast<const char*>(raw.data()), raw.size());
-  if (const auto nul = text.find('\0'); nul != std::string::npos) text.resize(nul);
-  return text;
-}
-
-std::optional<std::uint32_t> read_u32(const char* name) {
-  std::uint32_t value = 0;
-  std::size_t size = sizeof value;
-  if (sysctlbyname(name, &value, &size, nullptr, 0) != 0 || size != sizeof value) return std::nullopt;
-  return value;
-}
+using bsd::clock_ns;
+using bsd::read_string;
+using bsd::read_sysctl;
+using bsd::read_u32;
 
 // Header and trailer generations of a pcblist_n buffer, when it walks.
-struct generations {
-  std::uint64_t header;
-  std::uint64_t trailer;
-};
-std::optional<generations> list_generations(const std::vector<std::byte>& table) {
+std::optional<bsd::list_generations> generations_of(const std::vector<std::byte>& table) {
   const auto list = xnu::pcblist_n::parse(table);
   if (!list) return std::nullopt;
   auto groups = list->groups();
   const auto trailer = groups.trailer();
   if (!trailer) return std::nullopt;
-  return generations{list->header().xig_gen(), trailer->xig_gen()};
+  return bsd::list_generations{list->header().xig_gen(), trailer->xig_gen()};
 }
 
 }  // namespace
@@ -89,21 +37,10 @@ std::optional<raw_pass> read_macos_pass(std::string& error) {
   out.meta.timestamp_ns = clock_ns(CLOCK_REALTIME);
   const std::uint64_t started = clock_ns(CLOCK_MONOTONIC);
 
-  constexpr const char* table_name = "net.inet.tcp.pcblist_n";
   std::vector<std::byte> table;
-  for (int attempt = 1;; ++attempt) {
-    if (!read_sysctl(table_name, table, error)) return std::nullopt;
-    const auto gens = list_generations(table);
-    // A malformed buffer is reported by the decoder, with its offset.
-    if (!gens || gens->header == gens->trailer) {
-      out.generation_changed = false;
-      break;
-    }
-    if (attempt == generation_retries) {
-      out.generation_changed = true;
-      break;
-    }
-  }
+  const auto changed = bsd::read_pcb_list("net.inet.tcp.pcblist_n", table, error, generations_of);
+  if (!changed) return std::nullopt;
+  out.generation_changed = *changed;
   out.table = byte_blob(std::move(table));
   // tcp_now ≈ now_init + (uptime − microuptime_init) / 1000, in ms.
   const auto now_init = read_u32("net.inet.tcp.now_init");
