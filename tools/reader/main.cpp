@@ -410,16 +410,9 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (!opts.netns.empty() && !reader::enter_network_namespace(opts.netns, error)) return fail(exit_live, error);
-  install_signal_handlers();
-  reader::output_sink sink(opts.output);
-  if (!sink.is_open()) return fail(exit_io, sink.error());
-  if (!opts.capture_dir.empty() && ::mkdir(opts.capture_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return fail(exit_io, opts.capture_dir + ": " + std::strerror(errno));
-  }
-
   // --listen: the endpoint serves what the aggregator publishes after each
-  // pass. Batches are written too only when -o names where.
+  // pass. Batches are written too only when -o names where. It listens
+  // before --netns moves the tool: in the namespace it was started in.
   reader::metrics::snapshot_store published;
   std::optional<reader::metrics::aggregator> metrics;
   std::unique_ptr<reader::metrics::http_server> server;
@@ -433,9 +426,18 @@ int main(int argc, char** argv) {
     reader::metrics::aggregator_options settings;
     settings.max_label_sets = opts.max_ports;
     settings.command_label = opts.processes;
-    // A label set with no connection for 10 minutes may give its place up.
-    settings.evict_after_passes = std::max<std::uint64_t>(1, 600'000'000'000u / opts.interval.count());
+    // An admitted port keeps its series for at least a minute.
+    settings.min_residency_passes =
+        std::max<std::uint64_t>(1, 60'000'000'000u / static_cast<std::uint64_t>(opts.interval.count()));
     metrics.emplace(settings);
+  }
+
+  if (!opts.netns.empty() && !reader::enter_network_namespace(opts.netns, error)) return fail(exit_live, error);
+  install_signal_handlers();
+  reader::output_sink sink(opts.output);
+  if (!sink.is_open()) return fail(exit_io, sink.error());
+  if (!opts.capture_dir.empty() && ::mkdir(opts.capture_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return fail(exit_io, opts.capture_dir + ": " + std::strerror(errno));
   }
 
   // --processes sits in front of the filter and the writer (or planner).

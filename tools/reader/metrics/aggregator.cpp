@@ -144,38 +144,43 @@ aggregator::set_state& aggregator::candidate(const item& it) {
 }
 
 // Admits the label sets this pass asks for, busiest first, while there is
-// room or a long-idle set to evict.
+// room; then lets a set displace the least busy one it is more than twice
+// as busy as, once that one has had its time.
 void aggregator::admit() {
   std::vector<set_state*> wanting;
-  std::vector<set_state*> evictable;
+  std::vector<set_state*> displaceable;
   for (auto& [key, set] : sets_) {
     if (set.admitted && set.live > 0) set.last_busy_pass = pass_;
     if (!set.admitted && set.live > 0) wanting.push_back(&set);
-    if (set.admitted && set.live == 0 && pass_ - set.last_busy_pass >= options_.evict_after_passes) {
-      evictable.push_back(&set);
-    }
+    if (set.admitted && pass_ - set.admitted_in >= options_.min_residency_passes) displaceable.push_back(&set);
   }
   std::sort(wanting.begin(), wanting.end(), [](const set_state* a, const set_state* b) {
     if (a->live != b->live) return a->live > b->live;
     return set_before(a->exported, b->exported);
   });
-  std::sort(evictable.begin(), evictable.end(), [](const set_state* a, const set_state* b) {
+  std::sort(displaceable.begin(), displaceable.end(), [](const set_state* a, const set_state* b) {
+    if (a->live != b->live) return a->live < b->live;
     if (a->last_busy_pass != b->last_busy_pass) return a->last_busy_pass < b->last_busy_pass;
-    return set_before(a->exported, b->exported);
+    return set_before(b->exported, a->exported);
   });
-  std::size_t next = 0, evicted = 0;
+  std::size_t next = 0, displaced = 0;
   for (; next < wanting.size(); ++next) {
+    set_state& set = *wanting[next];
     if (admitted_ >= options_.max_label_sets) {
-      if (evicted == evictable.size()) break;
-      evictable[evicted++]->admitted = false;
+      // Wanting sets come busiest first and displaceable ones least busy
+      // first: once one pair fails, every later pair does.
+      if (displaced == displaceable.size() || set.live <= 2 * displaceable[displaced]->live) break;
+      displaceable[displaced++]->admitted = false;
       --admitted_;
     }
-    set_state& set = *wanting[next];
     set.admitted = set.ever_admitted = true;
-    set.last_busy_pass = pass_;
+    set.admitted_in = set.last_busy_pass = pass_;
     ++admitted_;
   }
+  // What this pass counts under "other": the sets left waiting, and the
+  // displaced ones that still have connections.
   dropped_ = wanting.size() - next;
+  for (std::size_t i = 0; i < displaced; ++i) dropped_ += displaceable[i]->live > 0 ? 1 : 0;
 }
 
 // Sets asked for but never admitted hold nothing; evicted ones keep their

@@ -18,10 +18,11 @@
 // local port when some socket of the pass listens on that port, else its
 // remote port. At most N label sets are admitted, busiest first (by live
 // connections in the pass that asks); the rest are counted under "other".
-// An admitted set stays admitted while it has connections, so series do
-// not flap; one that has had none for `evict_after_passes` passes gives
-// its place to a busier set that waits for one. An evicted set keeps its
-// counters, so if it comes back they continue instead of resetting.
+// So that series do not flap, an admitted set keeps its place for at least
+// `min_residency_passes`; after that, a waiting set with more than twice
+// its live connections takes the place of the least busy one. An evicted
+// set keeps its counters, so if it comes back they continue instead of
+// resetting.
 
 #include <array>
 #include <bitset>
@@ -39,7 +40,7 @@ namespace tcpstats::reader::metrics {
 
 struct aggregator_options {
   std::size_t max_label_sets = 100;          // --max-ports
-  std::uint64_t evict_after_passes = 600;     // idle passes before a set may be evicted
+  std::uint64_t min_residency_passes = 60;    // passes an admitted set keeps its place
   bool command_label = false;                 // --processes
 };
 
@@ -99,6 +100,7 @@ class aggregator final : public record_sink {
     bool admitted = false;
     bool ever_admitted = false;        // holds counters worth keeping
     std::uint64_t last_busy_pass = 0;  // last pass with a live connection
+    std::uint64_t admitted_in = 0;     // the pass that admitted it
     std::uint64_t live = 0;            // live connections asking for it in this pass
     // This pass's exemplar per bucket: the largest RTT and its item.
     std::array<std::optional<std::pair<std::uint32_t, std::size_t>>, rtt_bucket_count + 1> best;
