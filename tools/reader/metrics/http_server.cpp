@@ -44,15 +44,15 @@ using clock = std::chrono::steady_clock;
 // would hold a worker for ever.
 class deadline_stream final : public httplib::Stream {
  public:
-  deadline_stream(int sock, clock::time_point deadline, std::size_t max_bytes)
-      : sock_(sock), deadline_(deadline), budget_(max_bytes) {}
+  deadline_stream(int sock, clock::time_point read_deadline, clock::time_point deadline, std::size_t max_bytes)
+      : sock_(sock), read_deadline_(std::min(read_deadline, deadline)), deadline_(deadline), budget_(max_bytes) {}
 
-  bool is_readable() const override { return at_ < size_ || wait(POLLIN); }
-  bool is_writable() const override { return wait(POLLOUT); }
+  bool is_readable() const override { return at_ < size_ || wait(POLLIN, read_deadline_); }
+  bool is_writable() const override { return wait(POLLOUT, deadline_); }
 
   ssize_t read(char* ptr, std::size_t size) override {
     if (at_ == size_) {
-      if (budget_ == 0 || !wait(POLLIN)) return -1;
+      if (budget_ == 0 || !wait(POLLIN, read_deadline_)) return -1;
       const ssize_t n = ::recv(sock_, buffer_, std::min(sizeof buffer_, budget_), 0);
       if (n <= 0) return -1;
       budget_ -= static_cast<std::size_t>(n);
@@ -66,7 +66,7 @@ class deadline_stream final : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, std::size_t size) override {
-    if (!wait(POLLOUT)) return -1;
+    if (!wait(POLLOUT, deadline_)) return -1;
     return ::send(sock_, ptr, size, send_flags);
   }
 
@@ -75,10 +75,10 @@ class deadline_stream final : public httplib::Stream {
   socket_t socket() const override { return sock_; }
 
  private:
-  // Waits for `events` until the deadline; false when it passed first.
-  bool wait(short events) const {
+  // Waits for `events` until `deadline`; false when it passed first.
+  bool wait(short events, clock::time_point deadline) const {
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - clock::now()).count();
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
       if (left <= 0) return false;
       pollfd fd{sock_, events, 0};
       const int ready = ::poll(&fd, 1, static_cast<int>(std::min<long long>(left, 60'000)));
@@ -107,7 +107,7 @@ class deadline_stream final : public httplib::Stream {
   }
 
   int sock_;
-  clock::time_point deadline_;
+  clock::time_point read_deadline_, deadline_;
   std::size_t budget_;
   char buffer_[4096];
   std::size_t at_ = 0, size_ = 0;
@@ -128,7 +128,8 @@ class bounded_server final : public httplib::Server {
           "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       (void)::send(sock, busy, sizeof busy - 1, send_flags | MSG_DONTWAIT);
     } else {
-      deadline_stream stream(sock, clock::now() + limits_.deadline, limits_.max_request_bytes);
+      const auto now = clock::now();
+      deadline_stream stream(sock, now + limits_.read_deadline, now + limits_.deadline, limits_.max_request_bytes);
       bool closed = false;
       served = process_request(stream, true, closed, nullptr);
     }

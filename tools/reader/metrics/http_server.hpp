@@ -6,10 +6,10 @@
 // connection's ports and commands to the network), serves only GET (and
 // HEAD) /metrics (404 elsewhere, 405 for other methods), answers one
 // request per connection, and bounds what a client can take: a few
-// workers, a short queue (connections beyond it get 503 at once), a
-// deadline for the whole request (read and answer, not per read, so a
-// client that trickles bytes is cut off too) and a cap on the request's
-// bytes. Collection never waits for a scrape: a scrape only copies the
+// workers, a short queue (connections beyond it get 503 at once),
+// deadlines for reading the whole request and for the whole exchange (not
+// per read, so a client that trickles bytes is cut off too) and a cap on
+// the request's bytes. Collection never waits for a scrape: a scrape only copies the
 // snapshot's pointer.
 //
 // Built where cpp-httplib is found (Debian's libcpp-httplib-dev); the macOS
@@ -26,9 +26,12 @@
 namespace tcpstats::reader::metrics {
 
 struct server_limits {
-  std::size_t workers = 4;           // requests served at once
-  std::size_t queue = 16;            // accepted connections waiting for a worker
-  std::chrono::milliseconds deadline{5000};  // a whole request, from accept to the last byte out
+  std::size_t workers = 8;  // requests served at once
+  std::size_t queue = 32;   // accepted connections waiting for a worker
+  // From the moment a worker takes a connection: until the request has been
+  // read (a scraper sends it at once), and until the answer is out.
+  std::chrono::milliseconds read_deadline{1000};
+  std::chrono::milliseconds deadline{5000};
   std::size_t max_request_bytes = 16 * 1024;
 };
 
