@@ -92,6 +92,7 @@ aggregator::counters aggregator::counters_of(const connection_record& r) {
   if (r.bytes_acked) put(sent, r.bytes_acked); else put(sent, r.tx_bytes);
   if (r.bytes_received) put(received, r.bytes_received); else put(received, r.rx_bytes);
   if (r.total_retrans) put(retransmits, r.total_retrans); else put(retransmits, r.rexmit_packets);
+  if (r.data_segs_out) put(segments_sent, r.data_segs_out); else put(segments_sent, r.tx_packets);
   return c;
 }
 
@@ -271,7 +272,8 @@ std::shared_ptr<const snapshot> aggregator::finish_pass(std::uint64_t took_ns) {
       add_live(set, it, i);
     }
     std::optional<std::uint64_t>* totals[counter_count] = {&set.exported.bytes_sent, &set.exported.bytes_received,
-                                                           &set.exported.retransmitted_segments};
+                                                           &set.exported.retransmitted_segments,
+                                                           &set.exported.sent_segments};
     for (unsigned c = 0; c < counter_count; ++c) {
       if ((growth.present & (1u << c)) != 0) *totals[c] = totals[c]->value_or(0) + growth.value[c];
     }
@@ -300,6 +302,7 @@ std::shared_ptr<const snapshot> aggregator::finish_pass(std::uint64_t took_ns) {
   std::sort(next->sets.begin(), next->sets.end(), set_before);
   const label_set& other = other_.exported;
   const bool other_used = other.rtt || other.bytes_sent || other.bytes_received || other.retransmitted_segments ||
+                          other.sent_segments ||
                           std::any_of(other.connections.begin(), other.connections.end(),
                                       [](const auto& count) { return count.has_value(); });
   if (other_used) next->sets.push_back(exported(other_));

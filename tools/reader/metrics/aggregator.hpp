@@ -5,7 +5,7 @@
 // then builds the snapshot in finish_pass().
 //
 // Counters never go down. Each connection's counters (bytes sent and
-// received, retransmitted segments) are followed from pass to pass; what
+// received, segments sent and retransmitted) are followed from pass to pass; what
 // they grew by is added to the label set the connection belongs to in that
 // pass, and a connection first seen adds all it carried. A closed record
 // adds what its final values exceed the last pass's by (nothing more when
@@ -63,8 +63,8 @@ class aggregator final : public record_sink {
   [[nodiscard]] std::size_t followed_connections() const { return connections_.size(); }
 
  private:
-  // The three counters the endpoint exports, as one connection carries them.
-  enum counter : unsigned { sent, received, retransmits, counter_count };
+  // The counters the endpoint exports, as one connection carries them.
+  enum counter : unsigned { sent, received, retransmits, segments_sent, counter_count };
   struct counters {
     std::array<std::uint64_t, counter_count> value{};
     std::uint8_t present = 0;  // bit per counter

@@ -230,6 +230,9 @@ std::string render(const snapshot& metrics, exposition_format format) {
       {&label_set::bytes_received, "tcpstats_bytes_received",
        "Bytes received by the service port's connections, including those that closed (Linux "
        "tcpi_bytes_received, macOS rx_bytes)."},
+      {&label_set::sent_segments, "tcpstats_sent_segments",
+       "Data segments sent by the service port's connections, including those that closed (Linux "
+       "tcpi_data_segs_out, macOS tx_packets)."},
       {&label_set::retransmitted_segments, "tcpstats_retransmitted_segments",
        "Segments retransmitted by the service port's connections, including those that closed (Linux "
        "tcpi_total_retrans, macOS rexmit_packets)."},

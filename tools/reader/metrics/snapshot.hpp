@@ -57,7 +57,7 @@ struct label_set {
   std::array<std::optional<std::uint64_t>, state_label_count> connections;
   // Counters that never go down: absent until a connection of this set
   // carried the counter (FreeBSD's pcblist has no byte counters).
-  std::optional<std::uint64_t> bytes_sent, bytes_received, retransmitted_segments;
+  std::optional<std::uint64_t> bytes_sent, bytes_received, retransmitted_segments, sent_segments;
   // Live connections' smoothed RTTs: per bucket (not cumulative), then
   // +Inf. Absent until a connection of this set had an RTT.
   struct histogram {
