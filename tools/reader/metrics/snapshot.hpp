@@ -44,6 +44,14 @@ struct exemplar {
   std::uint32_t rtt_us = 0;
 };
 
+// Live connections' smoothed RTTs: per bucket (not cumulative), then +Inf.
+struct rtt_histogram {
+  std::array<std::uint64_t, rtt_bucket_count + 1> buckets{};
+  std::uint64_t count = 0;
+  std::uint64_t sum_us = 0;
+  std::array<std::optional<exemplar>, rtt_bucket_count + 1> exemplars;
+};
+
 // Times are integers (microseconds, nanoseconds), written as exact
 // decimal seconds.
 
@@ -58,15 +66,9 @@ struct label_set {
   // Counters that never go down: absent until a connection of this set
   // carried the counter (FreeBSD's pcblist has no byte counters).
   std::optional<std::uint64_t> bytes_sent, bytes_received, retransmitted_segments, sent_segments;
-  // Live connections' smoothed RTTs: per bucket (not cumulative), then
-  // +Inf. Absent until a connection of this set had an RTT.
-  struct histogram {
-    std::array<std::uint64_t, rtt_bucket_count + 1> buckets{};
-    std::uint64_t count = 0;
-    std::uint64_t sum_us = 0;
-    std::array<std::optional<exemplar>, rtt_bucket_count + 1> exemplars;
-  };
-  std::optional<histogram> rtt;
+  // Live connections' smoothed RTTs. Absent until a connection of this set
+  // had an RTT.
+  std::optional<rtt_histogram> rtt;
 };
 
 struct snapshot {
