@@ -283,7 +283,11 @@ TEST_CASE("bad input: one line on stderr, documented status, earlier batches kep
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"--bogus"}, {"--interval", "0"}, {"--interval", "fast"}, {"-c", "-1"},
         {"--format", "xml"}, {"--source", "windows"}, {"--once", "--count", "3"}, {"stray"},
-        {"-f", "binary", "--pretty", "--replay", sample}, {"--interval"}}) {
+        {"-f", "binary", "--pretty", "--replay", sample}, {"--interval"},
+        // --listen: HOST:PORT with an IPv6 host in brackets, live only; --max-ports with it, 1..100000.
+        {"--listen", "9814"}, {"--listen", ":9814"}, {"--listen", "::1:9814"}, {"--listen", "127.0.0.1:65536"},
+        {"--listen", "127.0.0.1:x"}, {"--listen", "127.0.0.1:0", "--replay", sample},
+        {"--max-ports", "5"}, {"--listen", "127.0.0.1:0", "--max-ports", "0"}}) {
     const auto usage = run(args);
     INFO(args[0]);
     CHECK(usage.exit_status == 2);
@@ -314,7 +318,8 @@ TEST_CASE("--help names every option; --version prints the version", "[cli]") {
   const auto help = run({"--help"});
   CHECK(help.exit_status == 0);
   for (const char* option : {"--interval", "--count", "--once", "--format", "--pretty", "--output", "--source",
-                             "--replay", "--capture", "--state", "--processes", "--netns", "--version", "-i,", "-c,",
+                             "--replay", "--capture", "--state", "--processes", "--netns", "--version", "--listen",
+                             "--max-ports", "-i,", "-c,",
                              "-f,", "-o,", "-s,", "-V,"}) {
     CHECK(help.out.find(option) != std::string::npos);
   }

@@ -24,6 +24,8 @@
 #include "sources/linux/processes.hpp"
 #endif
 #include "sources/meta_file.hpp"
+#include "metrics/aggregator.hpp"
+#include "metrics/http_server.hpp"
 #include "cli/options.hpp"
 #include "output/output.hpp"
 #include "codec/proto_json.hpp"
@@ -124,6 +126,61 @@ class counted_only_sink final : public reader::record_sink {
 
  private:
   reader::record_sink& next_;
+};
+
+// What connection_tracker passes on, for an output that did not ask for
+// it (--listen without --deltas): the live records as they are.
+class untracked_sink final : public reader::record_sink {
+ public:
+  explicit untracked_sink(reader::record_sink& next) : next_(next) {}
+  void start(const reader::pass_info& info) override { next_.start(info); }
+  void add(const tcpstats::connection_record& record) override { next_.add(record); }
+  void add_tracked(const tcpstats::connection_record& record, const reader::record_delta& delta, bool) override {
+    if (!delta.closed) next_.add(record);
+  }
+
+ private:
+  reader::record_sink& next_;
+};
+
+// --listen: the tracked records go to the metrics and, when batches are
+// written too, to the output.
+class metrics_tee final : public reader::record_sink {
+ public:
+  metrics_tee(reader::record_sink& metrics, reader::record_sink* output) : metrics_(metrics), output_(output) {}
+  void start(const reader::pass_info& info) override {
+    metrics_.start(info);
+    if (output_) output_->start(info);
+  }
+  void add(const tcpstats::connection_record& record) override {
+    metrics_.add(record);
+    if (output_) output_->add(record);
+  }
+  void add_tracked(const tcpstats::connection_record& record, const reader::record_delta& delta, bool emit) override {
+    metrics_.add_tracked(record, delta, emit);
+    if (output_) output_->add_tracked(record, delta, emit);
+  }
+
+ private:
+  reader::record_sink& metrics_;
+  reader::record_sink* output_;
+};
+
+// Says what failed in a pass that --listen survives, at most once a minute.
+class failure_report {
+ public:
+  void add(const std::string& message) {
+    ++failures_;
+    const std::uint64_t now = reader::monotonic_ns();
+    if (reported_ && now - last_report_ < 60'000'000'000u) return;
+    reported_ = true;
+    last_report_ = now;
+    std::cerr << "tcpstats-reader: pass failed (" << failures_ << " so far): " << message << "\n";
+  }
+
+ private:
+  std::uint64_t failures_ = 0, last_report_ = 0;
+  bool reported_ = false;
 };
 
 // The table's width: the terminal's, else $COLUMNS, else unlimited (0).
@@ -353,6 +410,28 @@ int main(int argc, char** argv) {
     }
   }
 
+  // --listen: the endpoint serves what the aggregator publishes after each
+  // pass. Batches are written too only when -o names where. It listens
+  // before --netns moves the tool: in the namespace it was started in.
+  reader::metrics::snapshot_store published;
+  std::optional<reader::metrics::aggregator> metrics;
+  std::unique_ptr<reader::metrics::http_server> server;
+  const bool write_batches = !opts.listen || !opts.output.empty();
+  if (opts.listen) {
+    server = reader::metrics::http_server::start(opts.listen->host, opts.listen->port, published, {}, error);
+    if (!server) return fail(reader::metrics::http_server::available ? exit_io : exit_usage, error);
+    const bool v6 = opts.listen->host.find(':') != std::string::npos;
+    std::cerr << "tcpstats-reader: serving http://" << (v6 ? "[" : "") << opts.listen->host << (v6 ? "]" : "") << ":"
+              << server->port() << "/metrics\n";
+    reader::metrics::aggregator_options settings;
+    settings.max_label_sets = opts.max_ports;
+    settings.command_label = opts.processes;
+    // An admitted port keeps its series for at least a minute.
+    settings.min_residency_passes =
+        std::max<std::uint64_t>(1, 60'000'000'000u / static_cast<std::uint64_t>(opts.interval.count()));
+    metrics.emplace(settings);
+  }
+
   if (!opts.netns.empty() && !reader::enter_network_namespace(opts.netns, error)) return fail(exit_live, error);
   install_signal_handlers();
   reader::output_sink sink(opts.output);
@@ -404,7 +483,8 @@ int main(int argc, char** argv) {
   std::optional<reader::system_counters> previous_counters;
   std::optional<std::uint64_t> previous_clock;  // when the previous pass was read
   std::optional<reader::connection_tracker> tracker;
-  if (opts.deltas) tracker.emplace(opts.changes_only);
+  // --listen follows connections too: closed ones keep their bytes in the counters.
+  if (opts.deltas || metrics) tracker.emplace(opts.changes_only);
   std::optional<tracking_sink> tracking;
   if (tracker) tracking.emplace(*tracker);
   // The tracker, when on, sits between the filters and the output.
@@ -415,10 +495,26 @@ int main(int argc, char** argv) {
     return *tracking;
   };
   slow_pass_report slow;
+  failure_report failures;
   reader::pass_info decoded;
   const std::uint64_t first_slot = reader::monotonic_ns();
+  // The next slot on the fixed grid first_slot + k * interval: a slow pass
+  // skips slots rather than shifting every later pass. False when stopped.
+  const auto sleep_to_next_slot = [&] {
+    const std::uint64_t now = reader::monotonic_ns();
+    const std::uint64_t next = first_slot + ((now - first_slot) / interval_ns + 1) * interval_ns;
+    return reader::sleep_until(next, stop_requested);
+  };
+  std::uint64_t index = 0;
+  // --listen outlives a pass that fails: counted, said, and the endpoint
+  // keeps the last completed pass. False when the run is over.
+  const auto survive_failure = [&](const std::string& message) {
+    failures.add(message);
+    published.publish(metrics->fail_pass());
+    return !stop_requested && (opts.count == 0 || index + 1 < opts.count) && sleep_to_next_slot();
+  };
 
-  for (std::uint64_t index = 0; opts.count == 0 || index < opts.count; ++index) {
+  for (; opts.count == 0 || index < opts.count; ++index) {
     if (replay && index >= opts.replay_files.size()) break;
     const std::uint64_t started = reader::monotonic_ns();
 
@@ -441,7 +537,11 @@ int main(int argc, char** argv) {
       }
     } else {
       raw = reader::read_live_pass(live_source, live, error);
-      if (!raw) return fail(exit_live, error);
+      if (!raw && !metrics) return fail(exit_live, error);
+      if (!raw) {
+        if (survive_failure(error)) continue;
+        break;
+      }
       where = reader::live_table_name(live_source);
     }
     note_unreadable_counters(*raw);
@@ -464,22 +564,31 @@ int main(int argc, char** argv) {
     // Binary frames carry their length first: a measuring pass lets the
     // frame stream out instead of being built whole in memory.
     std::optional<reader::binary_plan> plan;
-    if (opts.format == reader::output_format::binary && !opts.pretty) {
+    // Deltas and closed records reach the output only when --deltas asked
+    // for them (--listen follows connections for the metrics' sake).
+    const bool output_tracked = opts.deltas;
+    if (write_batches && opts.format == reader::output_format::binary && !opts.pretty) {
       reader::binary_planner planner;
       counted_only_sink counted_planner(planner);
       reader::record_sink& planned = opts.summary_only ? counted_planner : static_cast<reader::record_sink&>(planner);
-      reader::record_sink& measured = tracked(planned, index + 1, reader::tracker_mode::measure, live_clock);
+      untracked_sink untracked_planner(planned);
+      reader::record_sink& measured = tracked(output_tracked ? planned : untracked_planner, index + 1,
+                                              reader::tracker_mode::measure, live_clock);
       filter_sink filtered_planner(measured, opts.filter);
       if (!reader::decode_raw_pass(*raw, source, decoded, front_of(filtered_planner), error)) {
+        if (metrics && survive_failure(where + ": " + error)) continue;
+        if (metrics) break;
         return fail(exit_malformed, where + ": " + error);
       }
       if (tracking) tracking->finish();
       if (tracker && !tracker->error().empty()) return fail(exit_malformed, where + ": " + tracker->error());
       plan = planner.plan();
       note_clock();
-      if (tracker) run.connections = tracker->counts();
+      if (output_tracked) run.connections = tracker->counts();
     }
-    if (table) {
+    if (!write_batches) {
+      // Nothing to prepare.
+    } else if (table) {
       table->prepare(run, previous_counters, target);
     } else {
       writer.prepare(run, previous_counters, target, plan ? &*plan : nullptr);
@@ -488,15 +597,23 @@ int main(int argc, char** argv) {
     // a malformed dump writes nothing.
     counted_only_sink counted_output(output);
     reader::record_sink& summarised = opts.summary_only && !table ? counted_output : output;
-    reader::record_sink& written = tracked(summarised, index + 1, reader::tracker_mode::commit, live_clock);
+    untracked_sink untracked_output(summarised);
+    reader::record_sink& batches = tracker && !output_tracked ? untracked_output : summarised;
+    std::optional<metrics_tee> tee;
+    if (metrics) tee.emplace(*metrics, write_batches ? &batches : nullptr);
+    reader::record_sink& written =
+        tracked(tee ? static_cast<reader::record_sink&>(*tee) : batches, index + 1, reader::tracker_mode::commit, live_clock);
     filter_sink filtered_writer(written, opts.filter);
     if (!reader::decode_raw_pass(*raw, source, decoded, front_of(filtered_writer), error)) {
+      if (metrics && survive_failure(where + ": " + error)) continue;
+      if (metrics) break;
       return fail(exit_malformed, where + ": " + error);
     }
     if (tracking) tracking->finish();
     if (tracker && !tracker->error().empty()) return fail(exit_malformed, where + ": " + tracker->error());
+    if (metrics) published.publish(metrics->finish_pass(reader::monotonic_ns() - started));
     previous_clock = note_clock();
-    const auto counts = tracker ? tracker->counts() : std::nullopt;
+    const auto counts = output_tracked ? tracker->counts() : std::nullopt;
     if (table) {
       table->set_pass_context(run.elapsed_ns, counts);
     } else {
@@ -510,7 +627,7 @@ int main(int argc, char** argv) {
                    "here): pid, fd and command are left out\n";
     }
 #endif
-    if (!(table ? table->finish() : writer.finish())) {
+    if (write_batches && !(table ? table->finish() : writer.finish())) {
       if (sink_writer.status() == reader::output_sink::status::closed) return exit_ok;  // e.g. `| head` is done
       return fail(exit_io, sink.error());
     }
@@ -520,11 +637,7 @@ int main(int argc, char** argv) {
     if (replay) continue;
     slow.add(reader::monotonic_ns() - started, interval_ns);
     if (opts.count != 0 && index + 1 >= opts.count) break;
-    // The next slot on the fixed grid first_slot + k * interval: a slow pass
-    // skips slots rather than shifting every later pass.
-    const std::uint64_t now = reader::monotonic_ns();
-    const std::uint64_t next = first_slot + ((now - first_slot) / interval_ns + 1) * interval_ns;
-    if (!reader::sleep_until(next, stop_requested)) break;
+    if (!sleep_to_next_slot()) break;
   }
   return exit_ok;
 }

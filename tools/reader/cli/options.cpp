@@ -76,6 +76,24 @@ std::optional<std::uint32_t> parse_states(std::string_view list, std::string& ba
   }
 }
 
+std::optional<listen_address> parse_listen_address(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return std::nullopt;  // an IPv6 address needs its brackets
+  }
+  if (host.empty() || host.find_first_of("[] ") != std::string_view::npos) return std::nullopt;
+  listen_address out;
+  out.host = std::string(host);
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), out.port);
+  if (port.empty() || ec != std::errc{} || end != port.data() + port.size()) return std::nullopt;
+  return out;
+}
+
 std::string help_text() {
   return R"(usage: tcpstats-reader [OPTIONS]
        tcpstats-reader [OPTIONS] --replay FILE [FILE...]
@@ -135,6 +153,18 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
                            (timers and ages do not count); the summary
                            always counts every connection
 
+Metrics (Prometheus, OpenMetrics):
+      --listen HOST:PORT   serve GET /metrics on HOST:PORT from the last
+                           completed pass (127.0.0.1:9814, [::1]:9814; port 0
+                           picks a free one, named on stderr). 0.0.0.0 shows
+                           every connection's ports to the network. Follows
+                           connections as --deltas does, so counters keep
+                           closed connections' bytes; batches are written only
+                           with -o. A failed pass is counted, not fatal.
+      --max-ports N        at most N service-port label sets (with --processes:
+                           port and command), the busiest; the rest are
+                           port="other" (default 100)
+
 Filters (all given must match; a comma-separated list matches any item):
       --state LIST         only connections in these states: established,
                            syn-sent, syn-recv, fin-wait-1, fin-wait-2,
@@ -167,7 +197,8 @@ error; 3 a file could not be read or written; 4 live collection failed.
 std::optional<options> parse_options(int argc, char** argv, std::string& error) {
   enum : int {
     opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_state, opt_processes, opt_deltas,
-    opt_changes_only, opt_summary_only, opt_input, opt_json_names, opt_established, opt_port, opt_sport, opt_dport, opt_src, opt_dst, opt_pid, opt_uid
+    opt_changes_only, opt_summary_only, opt_input, opt_json_names, opt_established, opt_port, opt_sport, opt_dport, opt_src, opt_dst, opt_pid, opt_uid,
+    opt_listen, opt_max_ports
   };
   static const struct option long_options[] = {
       {"interval", required_argument, nullptr, 'i'}, {"count", required_argument, nullptr, 'c'},
@@ -192,6 +223,8 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       {"dst", required_argument, nullptr, opt_dst},
       {"pid", required_argument, nullptr, opt_pid},
       {"uid", required_argument, nullptr, opt_uid},
+      {"listen", required_argument, nullptr, opt_listen},
+      {"max-ports", required_argument, nullptr, opt_max_ports},
       {"ipv4", no_argument, nullptr, '4'},
       {"ipv6", no_argument, nullptr, '6'},
       {"help", no_argument, nullptr, 'h'},
@@ -199,7 +232,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
 
   options out;
   record_filter& filter = out.filter;
-  bool count_given = false, once = false, only_v4 = false, only_v6 = false;
+  bool count_given = false, once = false, only_v4 = false, only_v6 = false, max_ports_given = false;
   std::uint32_t added_states = 0;  // --listening, --established
   // Appends a parsed list to `to`, or sets `error` naming the bad item.
   const auto add_list = [&error](auto& to, auto parsed, const std::string& option, const std::string& bad,
@@ -331,6 +364,23 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
         if (!ok) return std::nullopt;
         break;
       }
+      case opt_listen:
+        out.listen = parse_listen_address(value);
+        if (!out.listen) {
+          error = "--listen: '" + value + "' is not HOST:PORT (127.0.0.1:9814, [::1]:9814)";
+          return std::nullopt;
+        }
+        break;
+      case opt_max_ports: {
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out.max_ports);
+        if (value.empty() || ec != std::errc{} || end != value.data() + value.size() || out.max_ports == 0 ||
+            out.max_ports > 100000) {
+          error = "--max-ports: '" + value + "' is not a number from 1 to 100000";
+          return std::nullopt;
+        }
+        max_ports_given = true;
+        break;
+      }
       case 'h': out.help = true; break;
       case 'V': out.version = true; break;
       case ':': error = "'" + word + "' needs a value"; return std::nullopt;
@@ -368,6 +418,14 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       error = std::string(live_only) + " does not apply to --input (it re-emits batches as they were written)";
       return std::nullopt;
     }
+  }
+  if (out.listen && (!out.replay_files.empty() || !out.input_files.empty())) {
+    error = std::string("--listen serves live collection, not ") + (out.replay_files.empty() ? "--input" : "--replay");
+    return std::nullopt;
+  }
+  if (max_ports_given && !out.listen) {
+    error = "--max-ports applies to --listen";
+    return std::nullopt;
   }
   if ((!out.netns.empty() || out.processes) && !out.replay_files.empty()) {
     error = std::string(out.processes ? "--processes" : "--netns") + " applies to live collection, not --replay";

@@ -15,6 +15,12 @@
 
 namespace tcpstats::reader {
 
+// --listen HOST:PORT (port 0: any free port).
+struct listen_address {
+  std::string host;  // as given, without an IPv6 address's brackets
+  std::uint16_t port = 0;
+};
+
 struct options {
   std::chrono::nanoseconds interval = std::chrono::seconds(1);
   bool interval_given = false;
@@ -34,6 +40,8 @@ struct options {
   bool processes = false;             // Linux: attribute sockets to pid, fd, command
   bool deltas = false;                // follow connections: deltas, rates, closed records
   bool changes_only = false;          // implies deltas: only new or changed connections
+  std::optional<listen_address> listen;  // serve GET /metrics; batches only with -o
+  std::size_t max_ports = 100;        // --max-ports: label sets before "other"
   bool help = false;
   bool version = false;
 };
@@ -44,6 +52,10 @@ struct options {
 
 // "1", "0.5", "500ms", "2s", "1.5m": a positive duration of at most a day.
 [[nodiscard]] std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
+
+// "127.0.0.1:9814", "[::1]:9814", "localhost:0": a host (an IPv6 address in
+// brackets) and a port. Empty when malformed.
+[[nodiscard]] std::optional<listen_address> parse_listen_address(std::string_view text);
 
 // Parses argv; on a usage error returns empty and sets `error` to one line
 // naming the offending word.

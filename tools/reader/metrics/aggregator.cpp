@@ -1,0 +1,334 @@
+#include "metrics/aggregator.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include "tcpstats/ip_address.hpp"
+
+namespace tcpstats::reader::metrics {
+
+namespace {
+
+// Folds 64 bits into a running hash (the murmur3 finaliser's multiply-xorshift).
+std::uint64_t mix(std::uint64_t hash, std::uint64_t value) {
+  hash ^= value + 0x9e3779b97f4a7c15u + (hash << 6) + (hash >> 2);
+  hash = (hash ^ (hash >> 33)) * 0xff51afd7ed558ccdu;
+  return hash ^ (hash >> 33);
+}
+
+std::uint64_t load_u64(const std::uint8_t* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Label sets by port number, then command ("other" has no number: last).
+bool set_before(const label_set& a, const label_set& b) {
+  const auto number = [](const std::string& port) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    return ec == std::errc{} && end == port.data() + port.size() ? value : 65536u;
+  };
+  const unsigned na = number(a.port), nb = number(b.port);
+  if (na != nb) return na < nb;
+  return a.command < b.command;
+}
+
+std::string endpoint(const ip_address& address, std::uint16_t port) {
+  const std::string text = to_string(address);
+  return (address.family == ip_family::ipv6 ? "[" + text + "]" : text) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+std::size_t aggregator::identity_hash::operator()(const identity& id) const noexcept {
+  std::uint64_t hash = mix(mix(0, id.socket), id.generation);
+  if (id.socket == 0) {
+    hash = mix(hash, load_u64(id.local.data()) ^ load_u64(id.local.data() + 8));
+    hash = mix(hash, load_u64(id.remote.data()) ^ load_u64(id.remote.data() + 8));
+    hash = mix(hash, (std::uint64_t{id.local_port} << 16) | id.remote_port);
+  }
+  return static_cast<std::size_t>(hash);
+}
+
+aggregator::aggregator(aggregator_options options) : options_(options) {
+  other_.exported.port = "other";
+  if (options_.command_label) other_.exported.command = "other";
+  other_.admitted = other_.ever_admitted = true;
+}
+
+// The same identity connection_tracker gives a connection, so that its
+// closed record finds what its live records left.
+aggregator::identity aggregator::identity_of(const connection_record& r) {
+  identity id;
+  id.generation = r.inp_gencnt.value_or(0);
+  if (r.socket_id && *r.socket_id != 0) {
+    id.socket = *r.socket_id;
+    return id;
+  }
+  if (r.local_address) {
+    id.local = r.local_address->bytes;
+    id.local_scope = r.local_address->scope_id;
+  }
+  if (r.remote_address) {
+    id.remote = r.remote_address->bytes;
+    id.remote_scope = r.remote_address->scope_id;
+  }
+  id.local_port = r.local_port;
+  id.remote_port = r.remote_port;
+  return id;
+}
+
+// Linux counts acknowledged and received bytes and retransmitted segments
+// in tcp_info; macOS and FreeBSD's /dev/tcpstats in the PCB.
+aggregator::counters aggregator::counters_of(const connection_record& r) {
+  counters c;
+  const auto put = [&c](counter which, const auto& value) {
+    if (!value) return;
+    c.value[which] = static_cast<std::uint64_t>(*value);
+    c.present |= static_cast<std::uint8_t>(1u << which);
+  };
+  if (r.bytes_acked) put(sent, r.bytes_acked); else put(sent, r.tx_bytes);
+  if (r.bytes_received) put(received, r.bytes_received); else put(received, r.rx_bytes);
+  if (r.total_retrans) put(retransmits, r.total_retrans); else put(retransmits, r.rexmit_packets);
+  if (r.data_segs_out) put(segments_sent, r.data_segs_out); else put(segments_sent, r.tx_packets);
+  return c;
+}
+
+void aggregator::start(const pass_info& info) {
+  items_.clear();
+  listening_.reset();
+  host_ = info.counters;
+  timestamp_ns_ = info.timestamp_ns;
+}
+
+void aggregator::add(const connection_record& record) { add_tracked(record, record_delta{}, true); }
+
+void aggregator::add_tracked(const connection_record& record, const record_delta& delta, bool) {
+  item it;
+  it.id = identity_of(record);
+  it.values = counters_of(record);
+  it.local_port = record.local_port;
+  it.remote_port = record.remote_port;
+  it.state = static_cast<std::uint8_t>(record.state ? static_cast<std::size_t>(*record.state) : tcp_state_count);
+  it.closed = delta.closed;
+  const bool listener = record.state == tcp_state::listen;
+  if (listener && !it.closed) listening_.set(record.local_port);
+  // A listener has no peer to time, and 0 is tcp_info's "no sample yet".
+  if (!it.closed && !listener && record.rtt_us && *record.rtt_us > 0) {
+    it.rtt_us = record.rtt_us;
+    it.socket_id = record.socket_id;
+    if (!it.socket_id) {
+      it.local = record.local_address;
+      it.remote = record.remote_address;
+    }
+  }
+  if (options_.command_label && record.command) it.command = std::string(record.command->view());
+  items_.push_back(std::move(it));
+}
+
+aggregator::set_state& aggregator::candidate(const item& it) {
+  const std::uint16_t port = listening_.test(it.local_port) ? it.local_port : it.remote_port;
+  std::string key = std::to_string(port);
+  const std::size_t port_size = key.size();
+  key += '\0';
+  key += it.command;
+  auto [found, inserted] = sets_.try_emplace(std::move(key));
+  set_state& set = found->second;
+  if (inserted) {
+    set.exported.port = found->first.substr(0, port_size);
+    set.exported.command = it.command;
+  }
+  if (!it.closed) ++set.live;
+  return set;
+}
+
+// Admits the label sets this pass asks for, busiest first, while there is
+// room; then lets a set displace the least busy one it is more than twice
+// as busy as, once that one has had its time.
+void aggregator::admit() {
+  std::vector<set_state*> wanting;
+  std::vector<set_state*> displaceable;
+  for (auto& [key, set] : sets_) {
+    if (set.admitted && set.live > 0) set.last_busy_pass = pass_;
+    if (!set.admitted && set.live > 0) wanting.push_back(&set);
+    if (set.admitted && pass_ - set.admitted_in >= options_.min_residency_passes) displaceable.push_back(&set);
+  }
+  std::sort(wanting.begin(), wanting.end(), [](const set_state* a, const set_state* b) {
+    if (a->live != b->live) return a->live > b->live;
+    return set_before(a->exported, b->exported);
+  });
+  std::sort(displaceable.begin(), displaceable.end(), [](const set_state* a, const set_state* b) {
+    if (a->live != b->live) return a->live < b->live;
+    if (a->last_busy_pass != b->last_busy_pass) return a->last_busy_pass < b->last_busy_pass;
+    return set_before(b->exported, a->exported);
+  });
+  std::size_t next = 0, displaced = 0;
+  for (; next < wanting.size(); ++next) {
+    set_state& set = *wanting[next];
+    if (admitted_ >= options_.max_label_sets) {
+      // Wanting sets come busiest first and displaceable ones least busy
+      // first: once one pair fails, every later pair does.
+      if (displaced == displaceable.size() || set.live <= 2 * displaceable[displaced]->live) break;
+      displaceable[displaced++]->admitted = false;
+      --admitted_;
+    }
+    set.admitted = set.ever_admitted = true;
+    set.admitted_in = set.last_busy_pass = pass_;
+    ++admitted_;
+  }
+  // What this pass counts under "other": the sets left waiting, and the
+  // displaced ones that still have connections.
+  dropped_ = wanting.size() - next;
+  for (std::size_t i = 0; i < displaced; ++i) dropped_ += displaceable[i]->live > 0 ? 1 : 0;
+}
+
+// Sets asked for but never admitted hold nothing; evicted ones keep their
+// counters, up to a limit (past it the longest idle are forgotten, and their
+// counters would start again from zero if they came back).
+void aggregator::forget_retired() {
+  std::vector<std::pair<std::uint64_t, std::string>> retired;
+  for (auto it = sets_.begin(); it != sets_.end();) {
+    it->second.live = 0;
+    if (!it->second.ever_admitted) {
+      it = sets_.erase(it);
+      continue;
+    }
+    if (!it->second.admitted) retired.emplace_back(it->second.last_busy_pass, it->first);
+    ++it;
+  }
+  const std::size_t keep = 16 * std::max<std::size_t>(options_.max_label_sets, 1);
+  if (retired.size() <= keep) return;
+  std::sort(retired.begin(), retired.end());
+  for (std::size_t i = 0; i < retired.size() - keep; ++i) sets_.erase(retired[i].second);
+}
+
+void aggregator::add_live(set_state& set, const item& it, std::size_t index) {
+  label_set& exported = set.exported;
+  auto& connections = exported.connections[it.state];
+  connections = connections.value_or(0) + 1;
+  if (!it.rtt_us) return;
+  if (!exported.rtt) exported.rtt.emplace();
+  const std::uint32_t rtt = *it.rtt_us;
+  // A bucket counts values up to and including its bound.
+  const auto bound = std::lower_bound(rtt_bucket_us.begin(), rtt_bucket_us.end(), rtt);
+  const auto bucket = static_cast<std::size_t>(bound - rtt_bucket_us.begin());
+  ++exported.rtt->buckets[bucket];
+  ++exported.rtt->count;
+  exported.rtt->sum_us += rtt;
+  auto& best = set.best[bucket];
+  if (!best || rtt > best->first) best.emplace(rtt, index);
+}
+
+std::string aggregator::exemplar_labels(const item& it) {
+  if (it.socket_id) return "socket_id=\"" + std::to_string(*it.socket_id) + "\"";
+  if (!it.local || !it.remote) return {};
+  std::string labels =
+      "local=\"" + endpoint(*it.local, it.local_port) + "\",remote=\"" + endpoint(*it.remote, it.remote_port) + "\"";
+  // OpenMetrics caps an exemplar's label names and values at 128 characters.
+  const std::size_t syntax = std::string_view("=\"\",=\"\"").size();
+  return labels.size() - syntax <= 128 ? labels : std::string{};
+}
+
+std::shared_ptr<const snapshot> aggregator::finish_pass(std::uint64_t took_ns) {
+  ++pass_;
+  std::vector<set_state*> chosen(items_.size());
+  for (std::size_t i = 0; i < items_.size(); ++i) chosen[i] = &candidate(items_[i]);
+  admit();
+  // This pass's gauges start again from zero; which states and RTTs a set
+  // has had, and its counters, stay.
+  const auto reset = [](set_state& set) {
+    for (auto& count : set.exported.connections) {
+      if (count) count = 0;
+    }
+    if (set.exported.rtt) set.exported.rtt.emplace();
+    set.best = {};
+  };
+  reset(other_);
+  for (auto& [key, set] : sets_) reset(set);
+
+  for (std::size_t i = 0; i < items_.size(); ++i) {
+    const item& it = items_[i];
+    set_state& set = chosen[i]->admitted ? *chosen[i] : other_;
+    counters growth = it.values;  // what a connection not seen before adds
+    const auto found = connections_.find(it.id);
+    if (found != connections_.end()) {
+      const counters& before = found->second.values;
+      for (unsigned c = 0; c < counter_count; ++c) {
+        const auto bit = static_cast<std::uint8_t>(1u << c);
+        // A counter that went backwards starts again from its new value.
+        if ((before.present & bit) != 0 && (growth.present & bit) != 0) {
+          growth.value[c] = growth.value[c] >= before.value[c] ? growth.value[c] - before.value[c] : 0;
+        }
+      }
+    }
+    if (it.closed) {
+      if (found != connections_.end()) connections_.erase(found);
+    } else {
+      last_values& last = found != connections_.end() ? found->second : connections_[it.id];
+      last.values = it.values;
+      last.seen_in = pass_;
+      add_live(set, it, i);
+    }
+    std::optional<std::uint64_t>* totals[counter_count] = {&set.exported.bytes_sent, &set.exported.bytes_received,
+                                                           &set.exported.retransmitted_segments,
+                                                           &set.exported.sent_segments};
+    for (unsigned c = 0; c < counter_count; ++c) {
+      if ((growth.present & (1u << c)) != 0) *totals[c] = totals[c]->value_or(0) + growth.value[c];
+    }
+  }
+  // Connections the tracker neither saw nor closed (none, with a tracker
+  // in front) would otherwise be held for ever.
+  std::erase_if(connections_, [this](const auto& entry) { return entry.second.seen_in != pass_; });
+
+  auto next = std::make_shared<snapshot>();
+  next->command_label = options_.command_label;
+  const auto exported = [this](const set_state& set) {
+    label_set out = set.exported;
+    if (out.rtt) {
+      for (std::size_t b = 0; b < set.best.size(); ++b) {
+        if (!set.best[b]) continue;
+        const item& it = items_[set.best[b]->second];
+        std::string labels = exemplar_labels(it);
+        if (!labels.empty()) out.rtt->exemplars[b] = exemplar{std::move(labels), *it.rtt_us};
+      }
+    }
+    return out;
+  };
+  for (const auto& [key, set] : sets_) {
+    if (set.admitted) next->sets.push_back(exported(set));
+  }
+  std::sort(next->sets.begin(), next->sets.end(), set_before);
+  const label_set& other = other_.exported;
+  const bool other_used = other.rtt || other.bytes_sent || other.bytes_received || other.retransmitted_segments ||
+                          other.sent_segments ||
+                          std::any_of(other.connections.begin(), other.connections.end(),
+                                      [](const auto& count) { return count.has_value(); });
+  if (other_used) next->sets.push_back(exported(other_));
+  forget_retired();
+  items_.clear();
+
+  ++passes_;
+  next->host = host_;
+  next->passes = passes_;
+  next->failed_passes = failed_passes_;
+  next->last_pass_ns = took_ns;
+  next->last_pass_timestamp_ns = timestamp_ns_;
+  next->label_sets_dropped = dropped_;
+  last_ = next;
+  return next;
+}
+
+std::shared_ptr<const snapshot> aggregator::fail_pass() {
+  ++failed_passes_;
+  items_.clear();
+  auto next = last_ ? std::make_shared<snapshot>(*last_) : std::make_shared<snapshot>();
+  next->command_label = options_.command_label;
+  next->failed_passes = failed_passes_;
+  next->passes = passes_;
+  last_ = next;
+  return next;
+}
+
+}  // namespace tcpstats::reader::metrics
