@@ -38,10 +38,6 @@ struct options {
   bool version = false;
 };
 
-// "established,time-wait": bit (1 << tcp_state) per named state; '-' and
-// '_' are interchangeable. On error, empty with `bad_word` set.
-[[nodiscard]] std::optional<std::uint32_t> parse_states(std::string_view list, std::string& bad_word);
-
 // "1", "0.5", "500ms", "2s", "1.5m": a positive duration of at most a day.
 [[nodiscard]] std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
