@@ -59,8 +59,20 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
   -f, --format FORMAT      jsonl: one proto3 JSON BatchMessage per line (default)
                            binary: varint length + BatchMessage per batch
                            table: a table for people, like ss, with a summary
-                           line; its width fits the terminal (or $COLUMNS)
+                           line; its width fits the terminal (or $COLUMNS).
+                           A live run (no --count) on a terminal is a live
+                           view like top, fitted to the window: the busiest
+                           connections first, keys s (sort), r (reverse),
+                           p (pause), / (filter), q (quit); --deltas implied
   -H, --no-header          table: no column titles
+      --sort KEY           table: rows ordered by activity (TX/s+RX/s: the
+                           live view's default), rtt, retrans, tx, rx, cwnd,
+                           port, state or age (largest first, ports and
+                           states lowest first); activity, tx and rx imply
+                           --deltas (rates from the second pass)
+      --reverse            table: the sort key's other direction
+      --no-interactive     table: no live view on a terminal, the plain
+                           table redrawn in place pass after pass
       --summary-only       no records: just the summary (per-state counts,
                            host counters; with table, one line per pass)
       --pretty             indented JSON (with --format jsonl)
@@ -137,7 +149,7 @@ error; 3 a file could not be read or written; 4 live collection failed.
 std::optional<options> parse_options(int argc, char** argv, std::string& error) {
   enum : int {
     opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_processes, opt_deltas,
-    opt_changes_only, opt_summary_only, opt_input, opt_json_names,
+    opt_changes_only, opt_summary_only, opt_input, opt_json_names, opt_sort, opt_reverse, opt_no_interactive,
     opt_filter  // + the index in filter_options()
   };
   static const struct option own_options[] = {
@@ -153,6 +165,9 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       {"summary-only", no_argument, nullptr, opt_summary_only},
       {"input", required_argument, nullptr, opt_input},
       {"json-names", required_argument, nullptr, opt_json_names},
+      {"sort", required_argument, nullptr, opt_sort},
+      {"reverse", no_argument, nullptr, opt_reverse},
+      {"no-interactive", no_argument, nullptr, opt_no_interactive},
       {"help", no_argument, nullptr, 'h'},
       {"version", no_argument, nullptr, 'V'}};
   // The filter options come from their own table (pipeline/filters.hpp),
@@ -253,6 +268,17 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       case opt_processes: out.processes = true; break;
       case opt_deltas: out.deltas = true; break;
       case opt_changes_only: out.deltas = out.changes_only = true; break;
+      case opt_sort:
+        out.sort = parse_sort_key(value);
+        if (!out.sort) {
+          std::string names;
+          for (const sort_key_info& key : sort_keys()) names += (names.empty() ? "" : ", ") + std::string(key.name);
+          error = "--sort: '" + value + "' is not one of " + names;
+          return std::nullopt;
+        }
+        break;
+      case opt_reverse: out.reverse = true; break;
+      case opt_no_interactive: out.no_interactive = true; break;
       case 'H': out.header = false; break;
       case opt_summary_only: out.summary_only = true; break;
       case 'h': out.help = true; break;
@@ -289,6 +315,12 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       return std::nullopt;
     }
   }
+  if (out.reverse && !out.sort) out.sort = sort_key::activity;
+  if (out.sort && out.input_files.empty()) {
+    // Sorting by a rate needs the rates, which the connection tracker measures.
+    const sort_key key = out.sort.value_or(sort_key::activity);
+    if (key == sort_key::activity || key == sort_key::tx || key == sort_key::rx) out.deltas = true;
+  }
   if ((!out.netns.empty() || out.processes) && !out.replay_files.empty()) {
     error = std::string(out.processes ? "--processes" : "--netns") + " applies to live collection, not --replay";
     return std::nullopt;
@@ -300,6 +332,13 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   if (out.pretty && out.format != output_format::jsonl) {
     error = "--pretty applies to --format jsonl only";
     return std::nullopt;
+  }
+  if (out.format != output_format::table) {
+    const char* table_only = out.sort ? "--sort" : out.reverse ? "--reverse" : out.no_interactive ? "--no-interactive" : nullptr;
+    if (table_only) {
+      error = std::string(table_only) + " applies to --format table only";
+      return std::nullopt;
+    }
   }
   return out;
 }

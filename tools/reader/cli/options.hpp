@@ -12,6 +12,7 @@
 #include "codec/json_names.hpp"
 #include "core/pass.hpp"
 #include "output/batch_writer.hpp"
+#include "output/table_view.hpp"
 
 namespace tcpstats::reader {
 
@@ -34,6 +35,9 @@ struct options {
   bool processes = false;             // Linux: attribute sockets to pid, fd, command
   bool deltas = false;                // follow connections: deltas, rates, closed records
   bool changes_only = false;          // implies deltas: only new or changed connections
+  std::optional<sort_key> sort;       // table: --sort (the live view: activity unless given)
+  bool reverse = false;               // table: --reverse
+  bool no_interactive = false;        // table: the plain table on a terminal too
   bool help = false;
   bool version = false;
 };

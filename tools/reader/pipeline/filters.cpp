@@ -268,7 +268,7 @@ bool record_filter::keeps_all() const {
          remote_addresses.empty() && pids.empty() && uids.empty() && ipv4 && ipv6;
 }
 
-bool record_filter::matches(const connection_record& r) const {
+bool record_filter::matches(const filter_subject& r) const {
   if (states && !(r.state && (*states & (1u << static_cast<unsigned>(*r.state))) != 0)) return false;
   if (!ipv4 || !ipv6) {
     if (!r.local_address) return false;

@@ -27,6 +27,21 @@ struct address_prefix {
   unsigned bits = 0;
 };
 
+// What the filters look at: a record's identity and owner, small enough to
+// keep one per row (the live view filters its rows again when its filter
+// prompt changes, without keeping whole records).
+struct filter_subject {
+  std::optional<tcp_state> state;
+  std::optional<ip_address> local_address, remote_address;
+  std::uint16_t local_port = 0, remote_port = 0;
+  std::optional<std::int32_t> pid;
+  std::optional<std::uint32_t> uid;
+
+  [[nodiscard]] static filter_subject of(const connection_record& r) {
+    return {r.state, r.local_address, r.remote_address, r.local_port, r.remote_port, r.pid, r.uid};
+  }
+};
+
 struct record_filter {
   std::optional<std::uint32_t> states;  // bit (1 << tcp_state) per state kept
   std::vector<port_range> ports;        // local or remote
@@ -38,7 +53,8 @@ struct record_filter {
 
   // True when the filter keeps every record.
   [[nodiscard]] bool keeps_all() const;
-  [[nodiscard]] bool matches(const connection_record& r) const;
+  [[nodiscard]] bool matches(const filter_subject& s) const;
+  [[nodiscard]] bool matches(const connection_record& r) const { return matches(filter_subject::of(r)); }
 };
 
 // "22,80,8000-8080". On error, empty with `bad_word` set to the bad item.
