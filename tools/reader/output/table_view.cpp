@@ -33,6 +33,11 @@ constexpr table_writer::column drop_order[] = {
     table_writer::rttvar, table_writer::mss,     table_writer::age,     table_writer::cwnd,
     table_writer::rx_rate, table_writer::received, table_writer::retrans, table_writer::process,
     table_writer::sent,   table_writer::tx_rate, table_writer::rtt};
+// The live view keeps what changes from pass to pass longest.
+constexpr table_writer::column live_drop_order[] = {
+    table_writer::rttvar, table_writer::mss,     table_writer::received, table_writer::sent,
+    table_writer::age,    table_writer::process, table_writer::cwnd,     table_writer::retrans,
+    table_writer::rx_rate, table_writer::tx_rate, table_writer::rtt};
 
 constexpr sort_key_info sort_key_table[] = {
     {sort_key::activity, "activity", true, "busiest first", "idlest first"},
@@ -351,7 +356,7 @@ std::vector<std::string> table_writer::lines(std::span<const std::size_t> subset
     const bool rate = c == tx_rate || c == rx_rate;
     shown[c] = (!rate || options_.rates ||
                 std::any_of(subset.begin(), subset.end(), [&](std::size_t i) { return rows_[i][c] != "-"; })) &&
-               (c != age || options_.age);
+               (c != age || options_.live);
     width[c] = options_.header ? columns[c].title.size() : 0;
     for (const std::size_t i : subset) width[c] = std::max(width[c], rows_[i][c].size());
   }
@@ -372,7 +377,7 @@ std::vector<std::string> table_writer::lines(std::span<const std::size_t> subset
     width[c] = std::max(std::min(width[c], std::size_t{min_endpoint_width}), width[c] - std::min(width[c], excess));
   }
   const auto sorted_columns = options_.sort ? columns_of(*options_.sort) : decltype(columns_of(sort_key::rtt)){};
-  for (const column c : drop_order) {
+  for (const column c : options_.live ? std::span<const column>(live_drop_order) : std::span<const column>(drop_order)) {
     if (width_limit == 0 || total() <= width_limit) break;
     if (sorted_columns[0] == c || sorted_columns[1] == c) continue;
     shown[c] = false;

@@ -43,7 +43,9 @@ struct table_options {
   // ties go by activity, then RTT, then the ports.
   std::optional<sort_key> sort;
   bool reverse = false;      // --reverse: the sort key's other direction
-  bool age = false;          // the Age column (the live view)
+  // The live view's columns: an Age column, and when narrow the byte
+  // counts leave before the window, the retransmits and the rates.
+  bool live = false;
 };
 
 class table_writer final : public record_sink {
