@@ -315,10 +315,20 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       return std::nullopt;
     }
   }
+  if (out.format != output_format::table) {
+    const char* table_only = out.sort        ? "--sort"
+                             : out.reverse ? "--reverse"
+                             : out.no_interactive ? "--no-interactive"
+                                                  : nullptr;
+    if (table_only) {
+      error = std::string(table_only) + " applies to --format table only";
+      return std::nullopt;
+    }
+  }
   if (out.reverse && !out.sort) out.sort = sort_key::activity;
   if (out.sort && out.input_files.empty()) {
     // Sorting by a rate needs the rates, which the connection tracker measures.
-    const sort_key key = out.sort.value_or(sort_key::activity);
+    const sort_key key = *out.sort;
     if (key == sort_key::activity || key == sort_key::tx || key == sort_key::rx) out.deltas = true;
   }
   if ((!out.netns.empty() || out.processes) && !out.replay_files.empty()) {
@@ -332,13 +342,6 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   if (out.pretty && out.format != output_format::jsonl) {
     error = "--pretty applies to --format jsonl only";
     return std::nullopt;
-  }
-  if (out.format != output_format::table) {
-    const char* table_only = out.sort ? "--sort" : out.reverse ? "--reverse" : out.no_interactive ? "--no-interactive" : nullptr;
-    if (table_only) {
-      error = std::string(table_only) + " applies to --format table only";
-      return std::nullopt;
-    }
   }
   return out;
 }

@@ -151,6 +151,7 @@ std::vector<live_view::screen_line> live_view::compose(screen_size size) const {
   std::vector<std::string> summary = summary_lines(width);
   const std::vector<std::size_t> rows = matching_rows();
   const std::size_t room = data_rows(size);
+  page_rows_ = std::max<std::size_t>(room, 1);
   // Scrolled no further than to show a full last page.
   const std::size_t first = std::min(first_row_, rows.size() > room ? rows.size() - room : 0);
   std::vector<std::string> table = table_.lines(rows, first, room, width);
@@ -292,9 +293,7 @@ live_view::response live_view::press(const key_press& key) {
 
 bool live_view::draw(bool clear) {
   if (!terminal_) return true;
-  const screen_size size = terminal_->size();
-  page_rows_ = std::max<std::size_t>(data_rows(size), 1);
-  return terminal_->draw(frame(size, clear));
+  return terminal_->draw(frame(terminal_->size(), clear));
 }
 
 bool live_view::show() { return draw(false); }

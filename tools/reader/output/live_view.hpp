@@ -96,7 +96,8 @@ class live_view final : public record_sink {
   std::string filter_text_;
   bool paused_ = false;
   std::size_t first_row_ = 0;  // scrolled past
-  std::size_t page_rows_ = 1;  // data rows on the last screen drawn
+  // Data rows on the last screen composed: how far Page Down goes.
+  mutable std::size_t page_rows_ = 1;
   std::optional<std::string> prompt_;  // the filter being typed
   std::string prompt_error_;
   std::vector<std::string> notices_;
