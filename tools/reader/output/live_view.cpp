@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::size_t max_prompt_length = 256;
 constexpr std::string_view prompt_label = "filter> ";
-constexpr std::string_view keys_help = "s:sort r:reverse p:pause /:filter q:quit";
+constexpr std::string_view keys_help = "q:quit s:sort r:reverse p:pause /:filter";
 
 // `text` in lines of at most `width`, broken at spaces (a longer word is cut).
 std::vector<std::string> wrap(std::string_view text, std::size_t width) {
