@@ -70,6 +70,10 @@ struct loopback_connections {
     }
   }
   ~loopback_connections() {
+    // Reset, not closed: no TIME-WAIT sockets left in the host's table for
+    // the tests that come next.
+    const linger reset{1, 0};
+    for (const int fd : clients) setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
     for (const int fd : clients) close(fd);
     for (const int fd : servers) close(fd);
     close(listener);

@@ -255,7 +255,7 @@ void table_writer::add_row(const connection_record& r, const record_delta* delta
   keys_.push_back(k);
 }
 
-std::vector<std::size_t> table_writer::sorted(std::span<const std::size_t> subset) const {
+std::vector<std::size_t> table_writer::sorted(std::span<const std::size_t> subset, std::size_t needed) const {
   std::vector<std::size_t> order(subset.begin(), subset.end());
   if (!options_.sort) return order;
   const sort_key_info& info = info_of(*options_.sort);
@@ -285,16 +285,25 @@ std::vector<std::size_t> table_writer::sorted(std::span<const std::size_t> subse
     }
     return 0;
   };
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+  const auto port_order = [](std::uint16_t a, std::uint16_t b) { return a == b ? 0 : a < b ? -1 : 1; };
+  // Ties go by activity, RTT, the ports, then the kernel's order: a total
+  // order, so a partial sort shows the same first rows as a full one.
+  const auto before = [&](std::size_t x, std::size_t y) {
     const row_keys& a = keys_[x];
     const row_keys& b = keys_[y];
-    for (const int c : {primary(a, b), compare(a.activity, b.activity, true), compare(a.rtt_us, b.rtt_us, true),
-                        compare(std::optional<int>(a.local_port), std::optional<int>(b.local_port), false),
-                        compare(std::optional<int>(a.remote_port), std::optional<int>(b.remote_port), false)}) {
-      if (c != 0) return c < 0;
-    }
-    return false;
-  });
+    int c = primary(a, b);
+    if (c == 0) c = compare(a.activity, b.activity, true);
+    if (c == 0) c = compare(a.rtt_us, b.rtt_us, true);
+    if (c == 0) c = port_order(a.local_port, b.local_port);
+    if (c == 0) c = port_order(a.remote_port, b.remote_port);
+    return c != 0 ? c < 0 : x < y;
+  };
+  if (needed < order.size()) {
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(needed), order.end(), before);
+    order.resize(needed);
+  } else {
+    std::sort(order.begin(), order.end(), before);
+  }
   return order;
 }
 
@@ -396,7 +405,9 @@ std::vector<std::string> table_writer::lines(std::span<const std::size_t> subset
     out.push_back(std::move(line));
   };
   if (options_.header) put_row([](unsigned c) { return columns[c].title; });
-  const std::vector<std::size_t> order = sorted(subset);
+  // Only the rows shown need their place.
+  const std::size_t needed = max_rows > subset.size() - std::min(first, subset.size()) ? subset.size() : first + max_rows;
+  const std::vector<std::size_t> order = sorted(subset, needed);
   for (std::size_t i = first; i < order.size() && i - first < max_rows; ++i) {
     const row& r = rows_[order[i]];
     put_row([&r](unsigned c) { return std::string_view(r[c]); });

@@ -95,7 +95,8 @@ class table_writer final : public record_sink {
     int state = 0;
   };
   void add_row(const connection_record& record, const record_delta* delta);
-  [[nodiscard]] std::vector<std::size_t> sorted(std::span<const std::size_t> subset) const;
+  // The subset in the sort order, its first `needed` rows at least.
+  [[nodiscard]] std::vector<std::size_t> sorted(std::span<const std::size_t> subset, std::size_t needed) const;
 
   table_options options_;
   run_context run_;
