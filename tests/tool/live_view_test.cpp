@@ -98,6 +98,20 @@ TEST_CASE("keys decode from a terminal's bytes", "[reader][live_view]") {
   CHECK(keys.front().c == 's');
   CHECK(keys[keys.size() - 2].c == '/');
   CHECK(reader::decode_keys("\x1b[").empty());  // cut short: nothing
+  // Intermediate bytes belong to the sequence; a stray byte ends it.
+  CHECK(reader::decode_keys("\x1b[1 q").size() == 1);
+  const auto stray = reader::decode_keys("\x1b[1\x03q");
+  REQUIRE(stray.size() == 3);
+  CHECK(stray[2].what == K::character);
+  CHECK(stray[2].c == 'q');
+}
+
+TEST_CASE("ages in human units", "[reader][table]") {
+  CHECK(reader::format_age_ms(850) == "850ms");
+  CHECK(reader::format_age_ms(42'000) == "42s");
+  CHECK(reader::format_age_ms(723'000) == "12m03s");
+  CHECK(reader::format_age_ms(11'040'000) == "3h04m");
+  CHECK(reader::format_age_ms(183'600'000) == "2d03h");
 }
 
 TEST_CASE("a frame fits the window: titles, rows, status, summary", "[reader][live_view]") {

@@ -160,11 +160,18 @@ std::vector<key_press> decode_keys(std::string_view bytes) {
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     const auto byte = static_cast<unsigned char>(bytes[i]);
     if (byte == 0x1b && i + 1 < bytes.size() && (bytes[i + 1] == '[' || bytes[i + 1] == 'O')) {
-      // CSI or SS3: parameter bytes, then one final byte.
+      // CSI or SS3: parameter bytes, intermediate bytes, one final byte.
       std::size_t end = i + 2;
       while (end < bytes.size() && bytes[end] >= 0x30 && bytes[end] <= 0x3f) ++end;
-      if (end == bytes.size()) break;  // cut short: dropped
       const std::string_view parameters = bytes.substr(i + 2, end - i - 2);
+      while (end < bytes.size() && bytes[end] >= 0x20 && bytes[end] <= 0x2f) ++end;
+      if (end == bytes.size()) break;  // cut short: dropped
+      if (bytes[end] < 0x40 || bytes[end] > 0x7e) {
+        // Not a sequence after all: what follows is read as keys.
+        keys.push_back({kind::other, 0});
+        i = end - 1;
+        continue;
+      }
       kind what = kind::other;
       switch (bytes[end]) {
         case 'A': what = kind::up; break;
@@ -246,8 +253,9 @@ bool terminal_session::enter(int in, int out, std::string& error) {
     saved.signal = signal;
     saved.installed = false;
     if (::sigaction(signal, nullptr, &saved.before) != 0) return;
-    // An ignored quit signal (nohup) stays ignored.
-    if (saved.before.sa_handler == SIG_IGN && signal != SIGTSTP && signal != SIGWINCH && signal != SIGCONT) return;
+    // An ignored signal (nohup, a shell without job control) stays
+    // ignored; resizes and continuing are always the view's business.
+    if (saved.before.sa_handler == SIG_IGN && signal != SIGWINCH && signal != SIGCONT) return;
     struct sigaction action {};
     action.sa_handler = handler;
     sigemptyset(&action.sa_mask);
