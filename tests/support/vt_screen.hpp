@@ -2,7 +2,8 @@
 // A small terminal emulator for the live view's tests: what a VT100/xterm
 // screen shows after the bytes a program wrote. It knows the sequences the
 // view may send (cursor addressing, erase in line and display, SGR, the
-// alternate screen, cursor visibility, auto-wrap) and, for plain output,
+// alternate screen, cursor visibility, auto-wrap, synchronized output: the
+// tests look at whole frames only) and, for plain output,
 // CR, LF, BS and TAB; anything else is recorded as a problem, as are a row
 // addressed beyond the window, a write past the right margin with
 // auto-wrap off, a scroll on the alternate screen, and bytes that are not
@@ -51,6 +52,10 @@ class vt_screen {
   [[nodiscard]] bool on_alternate_screen() const { return on_alternate_; }
   [[nodiscard]] bool cursor_visible() const { return cursor_visible_; }
   [[nodiscard]] bool autowrap() const { return autowrap_; }
+  // Inside a synchronized update (DEC mode 2026): a frame is being drawn,
+  // the screen is not yet what the program means it to be.
+  [[nodiscard]] bool updating() const { return updating_; }
+  [[nodiscard]] std::size_t frames() const { return frames_; }
   [[nodiscard]] const std::vector<std::string>& problems() const { return problems_; }
 
  private:
@@ -121,6 +126,10 @@ class vt_screen {
           cursor_visible_ = set;
         } else if (p == 7) {
           autowrap_ = set;
+        } else if (p == 2026) {
+          // Synchronized output: a frame starts, or is complete.
+          if (!set && updating_) ++frames_;
+          updating_ = set;
         } else {
           problem("unknown mode " + sequence);
         }
@@ -232,7 +241,8 @@ class vt_screen {
   std::size_t rows_ = 0, columns_ = 0;
   std::vector<std::string> main_, alternate_;
   std::size_t row_ = 0, column_ = 0, saved_row_ = 0, saved_column_ = 0;
-  bool pending_wrap_ = false, on_alternate_ = false, cursor_visible_ = true, autowrap_ = true;
+  bool pending_wrap_ = false, on_alternate_ = false, cursor_visible_ = true, autowrap_ = true, updating_ = false;
+  std::size_t frames_ = 0;
   std::vector<std::string> problems_;
 };
 

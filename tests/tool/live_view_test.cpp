@@ -153,7 +153,10 @@ TEST_CASE("a frame fits the window: titles, rows, status, summary", "[reader][li
   terminal.feed(view.frame({8, 100}, true));
   CHECK(terminal.problems().empty());
   const auto drawn = terminal.lines();
-  for (std::size_t i = 0; i < screen.size(); ++i) CHECK(drawn[i] == screen[i].text.substr(0, screen[i].text.find_last_not_of(' ') + 1));
+  for (std::size_t i = 0; i < screen.size(); ++i) {
+    const std::string& text = screen[i].text;
+    CHECK(drawn[i] == text.substr(0, text.find_last_not_of(' ') + 1));
+  }
   CHECK_FALSE(terminal.cursor_visible());
 }
 

@@ -180,7 +180,9 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   for (std::size_t i = 0; i < filters.size(); ++i) {
     const int has_arg = filters[i].takes_value ? required_argument : no_argument;
     long_options.push_back({filter_names[i].c_str(), has_arg, nullptr, opt_filter + static_cast<int>(i)});
-    if (filters[i].short_name != '\0') short_options += std::string(1, filters[i].short_name) + (filters[i].takes_value ? ":" : "");
+    if (filters[i].short_name == '\0') continue;
+    short_options += filters[i].short_name;
+    if (filters[i].takes_value) short_options += ':';
   }
   long_options.push_back({nullptr, 0, nullptr, 0});
   // The filter option a getopt result stands for, if any.

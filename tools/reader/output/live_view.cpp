@@ -179,7 +179,9 @@ std::vector<live_view::screen_line> live_view::compose(screen_size size) const {
 
 std::string live_view::frame(screen_size size, bool clear) const {
   const std::vector<screen_line> screen = compose(size);
-  std::string out = prompt_ ? "" : "\x1b[?25l";
+  // Synchronized output (DEC mode 2026): terminals that know it show the
+  // frame whole; the others ignore the mode. The cursor hides while drawing.
+  std::string out = "\x1b[?2026h\x1b[?25l";
   if (clear) out += "\x1b[2J";
   for (std::size_t row = 0; row < screen.size(); ++row) {
     const screen_line& line = screen[row];
@@ -201,7 +203,7 @@ std::string live_view::frame(screen_size size, bool clear) const {
       out += "\x1b[" + std::to_string(row + 1) + ";" + std::to_string(column) + "H\x1b[?25h";
     }
   }
-  return out;
+  return out + "\x1b[?2026l";
 }
 
 live_view::response live_view::press(const key_press& key) {

@@ -69,7 +69,7 @@ class live_view final : public record_sink {
   // What each row of a screen of `size` shows; never more than size.rows.
   [[nodiscard]] std::vector<screen_line> compose(screen_size size) const;
   // compose() as one frame of escape sequences (cursor addressing, no
-  // clearing unless `clear`), written in one go.
+  // clearing unless `clear`; inside a synchronized update), written in one go.
   [[nodiscard]] std::string frame(screen_size size, bool clear) const;
 
   // What a key asks of the run.

@@ -267,6 +267,7 @@ std::vector<std::size_t> table_writer::sorted(std::span<const std::size_t> subse
     if (*a == *b) return 0;
     return (*a < *b) != descending ? -1 : 1;
   };
+  const auto number = [](int value) { return std::optional<int>(value); };  // always present
   const auto primary = [&](const row_keys& a, const row_keys& b) {
     switch (info.key) {
       case sort_key::activity: return compare(a.activity, b.activity, largest_first);
@@ -276,11 +277,10 @@ std::vector<std::size_t> table_writer::sorted(std::span<const std::size_t> subse
       case sort_key::rx: return compare(a.rx_rate, b.rx_rate, largest_first);
       case sort_key::cwnd: return compare(a.cwnd, b.cwnd, largest_first);
       case sort_key::port: {
-        const int local = compare(std::optional<int>(a.local_port), std::optional<int>(b.local_port), largest_first);
-        return local != 0 ? local
-                          : compare(std::optional<int>(a.remote_port), std::optional<int>(b.remote_port), largest_first);
+        const int local = compare(number(a.local_port), number(b.local_port), largest_first);
+        return local != 0 ? local : compare(number(a.remote_port), number(b.remote_port), largest_first);
       }
-      case sort_key::state: return compare(std::optional<int>(a.state), std::optional<int>(b.state), largest_first);
+      case sort_key::state: return compare(number(a.state), number(b.state), largest_first);
       case sort_key::age: return compare(a.age_ms, b.age_ms, largest_first);
     }
     return 0;
@@ -386,7 +386,8 @@ std::vector<std::string> table_writer::lines(std::span<const std::size_t> subset
     width[c] = std::max(std::min(width[c], std::size_t{min_endpoint_width}), width[c] - std::min(width[c], excess));
   }
   const auto sorted_columns = options_.sort ? columns_of(*options_.sort) : decltype(columns_of(sort_key::rtt)){};
-  for (const column c : options_.live ? std::span<const column>(live_drop_order) : std::span<const column>(drop_order)) {
+  const auto leaving = options_.live ? std::span<const column>(live_drop_order) : std::span<const column>(drop_order);
+  for (const column c : leaving) {
     if (width_limit == 0 || total() <= width_limit) break;
     if (sorted_columns[0] == c || sorted_columns[1] == c) continue;
     shown[c] = false;
@@ -406,7 +407,8 @@ std::vector<std::string> table_writer::lines(std::span<const std::size_t> subset
   };
   if (options_.header) put_row([](unsigned c) { return columns[c].title; });
   // Only the rows shown need their place.
-  const std::size_t needed = max_rows > subset.size() - std::min(first, subset.size()) ? subset.size() : first + max_rows;
+  const std::size_t rest = subset.size() - std::min(first, subset.size());
+  const std::size_t needed = max_rows > rest ? subset.size() : first + max_rows;
   const std::vector<std::size_t> order = sorted(subset, needed);
   for (std::size_t i = first; i < order.size() && i - first < max_rows; ++i) {
     const row& r = rows_[order[i]];

@@ -245,7 +245,8 @@ std::optional<record_filter> parse_filter_words(std::string_view line, std::stri
         continue;
       }
       // (appended, not concatenated: GCC 12's -Wrestrict misfires on "'" + string)
-      error.assign(1, '\'').append(words[i]).append("' is neither a filter option (--port, --dport, --src, ...) nor a state");
+      error.assign(1, '\'').append(words[i]);
+      error += "' is neither a filter option (--port, --dport, --src, ...) nor a state";
       return std::nullopt;
     }
     if (option->takes_value && !value) {
