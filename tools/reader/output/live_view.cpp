@@ -112,7 +112,7 @@ std::size_t live_view::data_rows(screen_size size) const {
   return size.rows > fixed ? size.rows - fixed : 0;
 }
 
-std::string live_view::status_line(std::size_t matched, std::size_t shown) const {
+std::string live_view::status_line(std::size_t matched, std::size_t first, std::size_t shown) const {
   if (prompt_) {
     std::string line = std::string(prompt_label) + *prompt_;
     line += prompt_error_.empty() ? "   (e.g. --dport 443 --src 10.0.0.0/8 established; Enter applies, Esc cancels)"
@@ -125,8 +125,8 @@ std::string live_view::status_line(std::size_t matched, std::size_t shown) const
     line = plural(matched, "connection") + ", all shown";
   } else {
     line = std::to_string(hidden) + " of " + plural(matched, "connection") + " not shown";
-    if (first_row_ > 0 && shown > 0) {
-      line += " (rows " + std::to_string(first_row_ + 1) + "-" + std::to_string(first_row_ + shown) + ")";
+    if (first > 0 && shown > 0) {
+      line += " (rows " + std::to_string(first + 1) + "-" + std::to_string(first + shown) + ")";
     }
   }
   const sort_key_info& sort = info_of(settings_.sort);
@@ -166,13 +166,15 @@ std::vector<live_view::screen_line> live_view::compose(screen_size size) const {
   const bool title = settings_.header && size.rows >= 2;
   const bool status = size.rows >= (title ? 3u : 2u);
   const std::size_t summary_room = size.rows - (title ? 1 : 0) - (status ? 1 : 0);
-  if (summary.size() > summary_room) summary.erase(summary.begin(), summary.end() - static_cast<long>(summary_room));
+  if (summary.size() > summary_room) {
+    summary.erase(summary.begin(), summary.end() - static_cast<std::ptrdiff_t>(summary_room));
+  }
 
   using role = screen_line::role;
   if (title) screen.push_back({clip(table.empty() ? std::string() : table.front()), role::title});
   for (std::size_t i = settings_.header ? 1 : 0; i < table.size(); ++i) screen.push_back({clip(table[i]), role::row});
   while (screen.size() + (status ? 1 : 0) + summary.size() < size.rows) screen.push_back({});
-  if (status) screen.push_back({clip(status_line(rows.size(), shown)), role::status});
+  if (status) screen.push_back({clip(status_line(rows.size(), first, shown)), role::status});
   for (std::string& line : summary) screen.push_back({clip(std::move(line)), role::summary});
   return screen;
 }

@@ -83,7 +83,7 @@ class live_view final : public record_sink {
 
  private:
   [[nodiscard]] std::vector<std::size_t> matching_rows() const;
-  [[nodiscard]] std::string status_line(std::size_t matched, std::size_t shown) const;
+  [[nodiscard]] std::string status_line(std::size_t matched, std::size_t first, std::size_t shown) const;
   [[nodiscard]] std::vector<std::string> summary_lines(std::size_t width) const;
   [[nodiscard]] std::size_t data_rows(screen_size size) const;
   bool draw(bool clear);
