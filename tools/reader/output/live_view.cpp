@@ -156,9 +156,13 @@ std::vector<live_view::screen_line> live_view::compose(screen_size size) const {
   const std::size_t first = std::min(first_row_, rows.size() > room ? rows.size() - room : 0);
   std::vector<std::string> table = table_.lines(rows, first, room, width);
   const std::size_t shown = table.size() - (settings_.header && !table.empty() ? 1 : 0);
+  // At most `width` bytes (so columns), not cutting a UTF-8 character.
   const auto clip = [width](std::string text) {
     text = screen_safe(text);
-    if (text.size() > width) text.resize(width);
+    if (text.size() <= width) return text;
+    std::size_t end = width;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0u) == 0x80u) --end;
+    text.resize(end);
     return text;
   };
   // A window too small for the layout keeps, in this order: the summary's
