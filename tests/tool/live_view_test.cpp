@@ -171,6 +171,17 @@ TEST_CASE("a frame fits the window: titles, rows, status, summary", "[reader][li
   CHECK_FALSE(terminal.cursor_visible());
 }
 
+TEST_CASE("-H: rows from the first line", "[reader][live_view]") {
+  reader::live_view view({false, reader::sort_key::port, true});
+  feed(view, {1, 2, 3, 4, 5, 6});
+  const auto screen = view.compose({6, 120});
+  REQUIRE(screen.size() == 6);
+  CHECK(screen[0].what == role::row);
+  CHECK(first_local(screen) == "127.0.0.1:1005");  // by port, reversed
+  CHECK(screen[3].what == role::row);
+  CHECK(status_of(screen)->text.rfind("2 of 6 connections not shown | sort: port, highest first", 0) == 0);
+}
+
 TEST_CASE("keys sort, reverse, filter, pause and scroll", "[reader][live_view]") {
   using response = reader::live_view::response;
   reader::live_view view({});
