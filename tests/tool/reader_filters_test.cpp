@@ -103,6 +103,38 @@ TEST_CASE("filters match prefixes bit by bit, and IPv4 prefixes IPv4-mapped addr
   CHECK_FALSE(owners.keeps_all());
 }
 
+TEST_CASE("the filter prompt takes the command line's filter words", "[reader][filters]") {
+  std::string error;
+  const auto filter = reader::parse_filter_words("  --dport 443,8000-8080 src=10.0.0.0/8 -4 established time-wait ", error);
+  INFO(error);
+  REQUIRE(filter);
+  REQUIRE(filter->remote_ports.size() == 2);
+  CHECK(filter->remote_ports[1].last == 8080);
+  REQUIRE(filter->local_addresses.size() == 1);
+  CHECK(filter->local_addresses[0].bits == 8);
+  CHECK(filter->ipv4);
+  CHECK_FALSE(filter->ipv6);
+  // "established" is the option (adds the state), "time-wait" a bare state list.
+  CHECK(filter->states == ((1u << static_cast<unsigned>(tcpstats::tcp_state::established)) |
+                           (1u << static_cast<unsigned>(tcpstats::tcp_state::time_wait))));
+  const auto listening = reader::parse_filter_words("-l --port 22", error);
+  REQUIRE(listening);
+  CHECK(listening->states == 1u << static_cast<unsigned>(tcpstats::tcp_state::listen));
+  CHECK(listening->ports.size() == 1);
+  const auto empty = reader::parse_filter_words("   ", error);
+  REQUIRE(empty);
+  CHECK(empty->keeps_all());
+
+  CHECK_FALSE(reader::parse_filter_words("--dport http", error));
+  CHECK(error == "--dport: 'http' is not a port or port range (22, 8000-8080)");
+  CHECK_FALSE(reader::parse_filter_words("--src", error));
+  CHECK(error == "'--src' needs a value");
+  CHECK_FALSE(reader::parse_filter_words("--listening=yes", error));
+  CHECK(error == "'--listening' takes no value");
+  CHECK_FALSE(reader::parse_filter_words("sleeping", error));
+  CHECK(error.rfind("'sleeping' is neither a filter option", 0) == 0);
+}
+
 TEST_CASE("filters on a replayed dump", "[reader][filters]") {
   using ports = std::multiset<std::uint32_t>;
   CHECK(kept({}).size() == 9);

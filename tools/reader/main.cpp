@@ -3,12 +3,14 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -29,7 +31,9 @@
 #include "cli/options.hpp"
 #include "output/output.hpp"
 #include "codec/proto_json.hpp"
+#include "output/live_view.hpp"
 #include "output/table_view.hpp"
+#include "output/terminal.hpp"
 #include "codec/wire_decoder.hpp"
 #include "codec/wire_encoder.hpp"
 #include "tcpstats/sock_diag/materialize.hpp"
@@ -57,6 +61,7 @@ void install_signal_handlers() {
 }
 
 int fail(int status, const std::string& message) {
+  reader::restore_terminal();  // the live view's screen would take the message with it
   std::cerr << "tcpstats-reader: " << message << "\n";
   return status;
 }
@@ -245,19 +250,22 @@ std::uint32_t linux_state_mask(std::uint32_t states) {
   return mask;
 }
 
+// What a run says on the side: on standard error, or in the live view's
+// status line (and on standard error once the view closes).
+using warn_function = std::function<void(const std::string&)>;
+
 // Says once per run that net.inet.tcp.stats came back unreadable.
-void note_unreadable_counters(const reader::raw_pass& raw) {
+void note_unreadable_counters(const reader::raw_pass& raw, const warn_function& warn) {
   static bool said = false;
   if (said || !raw.tcp_stats || tcpstats::xnu::is_readable(*raw.tcp_stats)) return;
   said = true;
-  std::cerr << "tcpstats-reader: net.inet.tcp.stats reads as zeros (macOS hides it from non-root): "
-               "system counters are left out\n";
+  warn("net.inet.tcp.stats reads as zeros (macOS hides it from non-root): system counters are left out");
 }
 
 // Reports passes that took more than 80 % of the interval, at most once a minute.
 class slow_pass_report {
  public:
-  void add(std::uint64_t took_ns, std::uint64_t interval_ns) {
+  void add(std::uint64_t took_ns, std::uint64_t interval_ns, const warn_function& warn) {
     ++passes_;
     if (took_ns * 5 <= interval_ns * 4) return;
     ++slow_;
@@ -265,8 +273,9 @@ class slow_pass_report {
     if (reported_ && now - last_report_ < 60'000'000'000u) return;
     reported_ = true;
     last_report_ = now;
-    std::cerr << "tcpstats-reader: " << slow_ << " of " << passes_ << " passes took more than 80% of the "
-              << interval_ns / 1'000'000 << " ms interval (last: " << took_ns / 1'000'000 << " ms)\n";
+    warn(std::to_string(slow_) + " of " + std::to_string(passes_) + " passes took more than 80% of the " +
+         std::to_string(interval_ns / 1'000'000) + " ms interval (last: " + std::to_string(took_ns / 1'000'000) +
+         " ms)");
   }
 
  private:
@@ -309,7 +318,8 @@ int run_archives(const reader::options& opts, reader::output_sink& sink) {
   sink_target target(sink);
   std::optional<reader::table_writer> table;
   if (opts.format == reader::output_format::table) {
-    table.emplace(reader::table_options{opts.header, opts.summary_only, false, table_width(sink), false});
+    table.emplace(reader::table_options{opts.header, opts.summary_only, false, table_width(sink), false, opts.sort,
+                                        opts.reverse, false});
   }
   const bool decode_records = table || !opts.filter.keeps_all();
   const reader::pass_info no_pass;  // what an archived batch's table summary is computed without
@@ -461,6 +471,13 @@ int main(int argc, char** argv) {
   live.ipv4 = opts.filter.ipv4;
   live.ipv6 = opts.filter.ipv6;
   const bool table_output = opts.format == reader::output_format::table;
+  // The live view: a live run without an end, both ends on the terminal
+  // (keys in, frames out) and not written to a file; everything else keeps
+  // the table that appends (or redraws in place) pass after pass.
+  const bool to_standard_output = opts.output.empty() || opts.output == "-";
+  const bool interactive = table_output && !opts.no_interactive && !opts.summary_only && !replay &&
+                           opts.count == 0 && to_standard_output &&
+                           reader::terminal_session::usable(STDIN_FILENO, STDOUT_FILENO);
   // --json-names proto: the writer makes a binary frame, converted as it leaves.
   const bool proto_names = opts.names == reader::json_names::proto;
   reader::batch_writer writer(table_output ? reader::output_format::jsonl
@@ -468,12 +485,26 @@ int main(int argc, char** argv) {
                                             : opts.format,
                               opts.pretty && !proto_names);
   std::optional<reader::table_writer> table;
-  if (table_output) {
-    // A live run on a terminal redraws in place, like top; elsewhere passes append.
+  std::optional<reader::live_view> view;
+  if (interactive) {
+    view.emplace(reader::live_view::settings{opts.header, opts.sort.value_or(reader::sort_key::activity), opts.reverse});
+    if (!view->open(STDIN_FILENO, STDOUT_FILENO, error)) return fail(exit_io, error);
+  } else if (table_output) {
+    // A live run on a terminal redraws in place; elsewhere passes append.
     const bool redraw = sink.is_terminal() && !replay && opts.count != 1;
-    table.emplace(reader::table_options{opts.header, opts.summary_only, opts.deltas, table_width(sink), redraw});
+    table.emplace(reader::table_options{opts.header, opts.summary_only, opts.deltas, table_width(sink), redraw,
+                                        opts.sort, opts.reverse, false});
   }
-  reader::record_sink& output = table ? static_cast<reader::record_sink&>(*table) : writer;
+  const warn_function warn = [&view](const std::string& text) {
+    if (view) {
+      view->notice(text);
+    } else {
+      std::cerr << "tcpstats-reader: " << text << "\n";
+    }
+  };
+  reader::record_sink& output = view    ? static_cast<reader::record_sink&>(*view)
+                                : table ? static_cast<reader::record_sink&>(*table)
+                                        : writer;
   sink_target sink_writer(sink);
   proto_names_target converter(sink_writer, opts.pretty);
   reader::chunk_target& target = proto_names ? static_cast<reader::chunk_target&>(converter) : sink_writer;
@@ -483,8 +514,9 @@ int main(int argc, char** argv) {
   std::optional<reader::system_counters> previous_counters;
   std::optional<std::uint64_t> previous_clock;  // when the previous pass was read
   std::optional<reader::connection_tracker> tracker;
-  // --listen follows connections too: closed ones keep their bytes in the counters.
-  if (opts.deltas || metrics) tracker.emplace(opts.changes_only);
+  // --listen follows connections too: closed ones keep their bytes in the
+  // counters; the live view sorts by rates.
+  if (opts.deltas || metrics || view) tracker.emplace(opts.changes_only);
   std::optional<tracking_sink> tracking;
   if (tracker) tracking.emplace(*tracker);
   // The tracker, when on, sits between the filters and the output.
@@ -500,11 +532,13 @@ int main(int argc, char** argv) {
   const std::uint64_t first_slot = reader::monotonic_ns();
   // The next slot on the fixed grid first_slot + k * interval: a slow pass
   // skips slots rather than shifting every later pass. False when stopped.
-  const auto sleep_to_next_slot = [&] {
+  // The next slot on the fixed grid first_slot + k * interval: a slow pass
+  // skips slots rather than shifting every later pass.
+  const auto next_slot = [&] {
     const std::uint64_t now = reader::monotonic_ns();
-    const std::uint64_t next = first_slot + ((now - first_slot) / interval_ns + 1) * interval_ns;
-    return reader::sleep_until(next, stop_requested);
+    return first_slot + ((now - first_slot) / interval_ns + 1) * interval_ns;
   };
+  const auto sleep_to_next_slot = [&] { return reader::sleep_until(next_slot(), stop_requested); };
   std::uint64_t index = 0;
   // --listen outlives a pass that fails: counted, said, and the endpoint
   // keeps the last completed pass. False when the run is over.
@@ -544,7 +578,7 @@ int main(int argc, char** argv) {
       }
       where = reader::live_table_name(live_source);
     }
-    note_unreadable_counters(*raw);
+    note_unreadable_counters(*raw, warn);
 
     // Capture first: a dump that fails to decode is worth keeping.
     if (!opts.capture_dir.empty() &&
@@ -566,7 +600,7 @@ int main(int argc, char** argv) {
     std::optional<reader::binary_plan> plan;
     // Deltas and closed records reach the output only when --deltas asked
     // for them (--listen follows connections for the metrics' sake).
-    const bool output_tracked = opts.deltas;
+    const bool output_tracked = opts.deltas || view.has_value();  // the view shows rates
     if (write_batches && opts.format == reader::output_format::binary && !opts.pretty) {
       reader::binary_planner planner;
       counted_only_sink counted_planner(planner);
@@ -588,6 +622,8 @@ int main(int argc, char** argv) {
     }
     if (!write_batches) {
       // Nothing to prepare.
+    } else if (view) {
+      view->prepare(run, previous_counters);
     } else if (table) {
       table->prepare(run, previous_counters, target);
     } else {
@@ -614,7 +650,9 @@ int main(int argc, char** argv) {
     if (metrics) published.publish(metrics->finish_pass(reader::monotonic_ns() - started));
     previous_clock = note_clock();
     const auto counts = output_tracked ? tracker->counts() : std::nullopt;
-    if (table) {
+    if (view) {
+      view->set_pass_context(run.elapsed_ns, counts);
+    } else if (table) {
       table->set_pass_context(run.elapsed_ns, counts);
     } else {
       writer.set_pass_context(run.elapsed_ns, counts);
@@ -622,12 +660,16 @@ int main(int argc, char** argv) {
 #if defined(__linux__)
     if (owners && owners->unattributed() != 0 && !said_unattributed) {
       said_unattributed = true;
-      std::cerr << "tcpstats-reader: " << owners->unattributed()
-                << " sockets could not be attributed to a process (their owner's /proc/PID/fd is not readable "
-                   "here): pid, fd and command are left out\n";
+      warn(std::to_string(owners->unattributed()) +
+           " sockets could not be attributed to a process (their owner's /proc/PID/fd is not readable here): "
+           "pid, fd and command are left out");
     }
 #endif
-    if (write_batches && !(table ? table->finish() : writer.finish())) {
+    if (!write_batches) {
+      // The endpoint alone: nothing to write.
+    } else if (view) {
+      if (!view->show()) return fail(exit_io, "the terminal went away");
+    } else if (!(table ? table->finish() : writer.finish())) {
       if (sink_writer.status() == reader::output_sink::status::closed) return exit_ok;  // e.g. `| head` is done
       return fail(exit_io, sink.error());
     }
@@ -635,9 +677,9 @@ int main(int argc, char** argv) {
 
     if (stop_requested) break;
     if (replay) continue;
-    slow.add(reader::monotonic_ns() - started, interval_ns);
+    slow.add(reader::monotonic_ns() - started, interval_ns, warn);
     if (opts.count != 0 && index + 1 >= opts.count) break;
-    if (!sleep_to_next_slot()) break;
+    if (view ? !view->wait_until(next_slot(), stop_requested) : !sleep_to_next_slot()) break;
   }
   return exit_ok;
 }

@@ -3,11 +3,10 @@
 #include <getopt.h>
 
 #include <charconv>
-#include <cctype>
 #include <cmath>
 #include <cstdint>
-#include <type_traits>
-#include <utility>
+#include <iterator>
+#include <vector>
 
 #include "sources/meta_file.hpp"
 
@@ -47,35 +46,6 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   return std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(ns)));
 }
 
-std::optional<std::uint32_t> parse_states(std::string_view list, std::string& bad_word) {
-  static constexpr std::pair<std::string_view, tcp_state> names[] = {
-      {"established", tcp_state::established}, {"syn-sent", tcp_state::syn_sent},
-      {"syn-recv", tcp_state::syn_received},   {"syn-received", tcp_state::syn_received},
-      {"fin-wait-1", tcp_state::fin_wait_1},   {"fin-wait-2", tcp_state::fin_wait_2},
-      {"time-wait", tcp_state::time_wait},     {"closed", tcp_state::closed},
-      {"close-wait", tcp_state::close_wait},   {"last-ack", tcp_state::last_ack},
-      {"listen", tcp_state::listen},           {"closing", tcp_state::closing}};
-  std::uint32_t mask = 0;
-  while (true) {
-    const auto comma = list.find(',');
-    std::string word(list.substr(0, comma));
-    for (char& c : word) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    bool known = false;
-    for (const auto& [name, state] : names) {
-      if (word == name) {
-        mask |= 1u << static_cast<unsigned>(state);
-        known = true;
-      }
-    }
-    if (!known) {
-      bad_word = std::string(list.substr(0, comma));
-      return std::nullopt;
-    }
-    if (comma == std::string_view::npos) return mask;
-    list.remove_prefix(comma + 1);
-  }
-}
-
 std::optional<listen_address> parse_listen_address(std::string_view text) {
   const auto colon = text.rfind(':');
   if (colon == std::string_view::npos) return std::nullopt;
@@ -107,8 +77,20 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
   -f, --format FORMAT      jsonl: one proto3 JSON BatchMessage per line (default)
                            binary: varint length + BatchMessage per batch
                            table: a table for people, like ss, with a summary
-                           line; its width fits the terminal (or $COLUMNS)
+                           line; its width fits the terminal (or $COLUMNS).
+                           A live run (no --count) on a terminal is a live
+                           view like top, fitted to the window: the busiest
+                           connections first, keys s (sort), r (reverse),
+                           p (pause), / (filter), q (quit); --deltas implied
   -H, --no-header          table: no column titles
+      --sort KEY           table: rows ordered by activity (TX/s+RX/s: the
+                           live view's default), rtt, retrans, tx, rx, cwnd,
+                           port, state or age (largest first, ports and
+                           states lowest first); activity, tx and rx imply
+                           --deltas (rates from the second pass)
+      --reverse            table: the sort key's other direction
+      --no-interactive     table: no live view on a terminal, the plain
+                           table redrawn in place pass after pass
       --summary-only       no records: just the summary (per-state counts,
                            host counters; with table, one line per pass)
       --pretty             indented JSON (with --format jsonl)
@@ -196,63 +178,70 @@ error; 3 a file could not be read or written; 4 live collection failed.
 
 std::optional<options> parse_options(int argc, char** argv, std::string& error) {
   enum : int {
-    opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_state, opt_processes, opt_deltas,
-    opt_changes_only, opt_summary_only, opt_input, opt_json_names, opt_established, opt_port, opt_sport, opt_dport, opt_src, opt_dst, opt_pid, opt_uid,
-    opt_listen, opt_max_ports
+    opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_processes, opt_deltas,
+    opt_changes_only, opt_summary_only, opt_input, opt_json_names, opt_sort, opt_reverse, opt_no_interactive,
+    opt_listen, opt_max_ports,
+    opt_filter  // + the index in filter_options()
   };
-  static const struct option long_options[] = {
+  static const struct option own_options[] = {
       {"interval", required_argument, nullptr, 'i'}, {"count", required_argument, nullptr, 'c'},
       {"once", no_argument, nullptr, opt_once},      {"format", required_argument, nullptr, 'f'},
       {"pretty", no_argument, nullptr, opt_pretty},  {"output", required_argument, nullptr, 'o'},
       {"source", required_argument, nullptr, 's'},   {"replay", required_argument, nullptr, opt_replay},
       {"capture", required_argument, nullptr, opt_capture}, {"netns", required_argument, nullptr, opt_netns},
-      {"state", required_argument, nullptr, opt_state},
       {"processes", no_argument, nullptr, opt_processes},
       {"deltas", no_argument, nullptr, opt_deltas},
       {"changes-only", no_argument, nullptr, opt_changes_only},
-      {"listening", no_argument, nullptr, 'l'},
       {"no-header", no_argument, nullptr, 'H'},
       {"summary-only", no_argument, nullptr, opt_summary_only},
       {"input", required_argument, nullptr, opt_input},
       {"json-names", required_argument, nullptr, opt_json_names},
-      {"established", no_argument, nullptr, opt_established},
-      {"port", required_argument, nullptr, opt_port},
-      {"sport", required_argument, nullptr, opt_sport},
-      {"dport", required_argument, nullptr, opt_dport},
-      {"src", required_argument, nullptr, opt_src},
-      {"dst", required_argument, nullptr, opt_dst},
-      {"pid", required_argument, nullptr, opt_pid},
-      {"uid", required_argument, nullptr, opt_uid},
+      {"sort", required_argument, nullptr, opt_sort},
+      {"reverse", no_argument, nullptr, opt_reverse},
+      {"no-interactive", no_argument, nullptr, opt_no_interactive},
       {"listen", required_argument, nullptr, opt_listen},
       {"max-ports", required_argument, nullptr, opt_max_ports},
-      {"ipv4", no_argument, nullptr, '4'},
-      {"ipv6", no_argument, nullptr, '6'},
       {"help", no_argument, nullptr, 'h'},
-      {"version", no_argument, nullptr, 'V'},        {nullptr, 0, nullptr, 0}};
+      {"version", no_argument, nullptr, 'V'}};
+  // The filter options come from their own table (pipeline/filters.hpp),
+  // which the live view's filter prompt reads too.
+  const auto filters = filter_options();
+  std::vector<std::string> filter_names;
+  std::vector<struct option> long_options(std::begin(own_options), std::end(own_options));
+  std::string short_options = ":i:c:f:o:s:hVH";
+  for (std::size_t i = 0; i < filters.size(); ++i) filter_names.emplace_back(filters[i].name);
+  for (std::size_t i = 0; i < filters.size(); ++i) {
+    const int has_arg = filters[i].takes_value ? required_argument : no_argument;
+    long_options.push_back({filter_names[i].c_str(), has_arg, nullptr, opt_filter + static_cast<int>(i)});
+    if (filters[i].short_name == '\0') continue;
+    short_options += filters[i].short_name;
+    if (filters[i].takes_value) short_options += ':';
+  }
+  long_options.push_back({nullptr, 0, nullptr, 0});
+  // The filter option a getopt result stands for, if any.
+  const auto filter_of = [&filters](int c) -> const filter_option* {
+    if (c >= opt_filter && static_cast<std::size_t>(c - opt_filter) < filters.size()) return &filters[c - opt_filter];
+    for (const filter_option& f : filters) {
+      if (f.short_name != '\0' && c == f.short_name) return &f;
+    }
+    return nullptr;
+  };
 
   options out;
-  record_filter& filter = out.filter;
-  bool count_given = false, once = false, only_v4 = false, only_v6 = false, max_ports_given = false;
-  std::uint32_t added_states = 0;  // --listening, --established
-  // Appends a parsed list to `to`, or sets `error` naming the bad item.
-  const auto add_list = [&error](auto& to, auto parsed, const std::string& option, const std::string& bad,
-                                 const char* expected) {
-    if (!parsed) {
-      error = option + ": '" + bad + "' is not " + expected;
-      return false;
-    }
-    using item_type = typename std::decay_t<decltype(to)>::value_type;
-    for (const auto& item : *parsed) to.push_back(static_cast<item_type>(item));
-    return true;
-  };
+  filter_builder filter;
+  bool count_given = false, once = false, max_ports_given = false;
   optind = 1;
   opterr = 0;
   for (;;) {
     const int previous = optind;
-    const int c = getopt_long(argc, argv, ":i:c:f:o:s:hVl46H", long_options, nullptr);
+    const int c = getopt_long(argc, argv, short_options.c_str(), long_options.data(), nullptr);
     if (c == -1) break;
     const std::string value = optarg ? optarg : "";
     const std::string word = previous < argc ? argv[previous] : "";
+    if (const filter_option* f = filter_of(c)) {
+      if (!filter.add(f->name, value, error)) return std::nullopt;
+      continue;
+    }
     switch (c) {
       case 'i': {
         const auto interval = parse_duration(value);
@@ -314,56 +303,19 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       case opt_processes: out.processes = true; break;
       case opt_deltas: out.deltas = true; break;
       case opt_changes_only: out.deltas = out.changes_only = true; break;
-      case opt_state: {
-        std::string bad;
-        const auto states = parse_states(value, bad);
-        filter.states = filter.states.value_or(0) | states.value_or(0);
-        if (!states) {
-          error = "--state: '" + bad +
-                  "' is not a TCP state (established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, "
-                  "closed, close-wait, last-ack, listen, closing)";
+      case opt_sort:
+        out.sort = parse_sort_key(value);
+        if (!out.sort) {
+          std::string names;
+          for (const sort_key_info& key : sort_keys()) names += (names.empty() ? "" : ", ") + std::string(key.name);
+          error = "--sort: '" + value + "' is not one of " + names;
           return std::nullopt;
         }
         break;
-      }
+      case opt_reverse: out.reverse = true; break;
+      case opt_no_interactive: out.no_interactive = true; break;
       case 'H': out.header = false; break;
       case opt_summary_only: out.summary_only = true; break;
-      case 'l': added_states |= 1u << static_cast<unsigned>(tcp_state::listen); break;
-      case opt_established: added_states |= 1u << static_cast<unsigned>(tcp_state::established); break;
-      case '4': only_v4 = true; break;
-      case '6': only_v6 = true; break;
-      case opt_port:
-      case opt_sport:
-      case opt_dport: {
-        std::string bad;
-        auto& to = c == opt_port ? filter.ports : c == opt_sport ? filter.local_ports : filter.remote_ports;
-        const char* name = c == opt_port ? "--port" : c == opt_sport ? "--sport" : "--dport";
-        if (!add_list(to, parse_ports(value, bad), name, bad, "a port or port range (22, 8000-8080)")) {
-          return std::nullopt;
-        }
-        break;
-      }
-      case opt_src:
-      case opt_dst: {
-        std::string bad;
-        auto& to = c == opt_src ? filter.local_addresses : filter.remote_addresses;
-        if (!add_list(to, parse_prefixes(value, bad), c == opt_src ? "--src" : "--dst", bad,
-                      "an IPv4 or IPv6 address with an optional /prefix")) {
-          return std::nullopt;
-        }
-        break;
-      }
-      case opt_pid:
-      case opt_uid: {
-        std::string bad;
-        const bool pid = c == opt_pid;
-        const bool ok = pid ? add_list(filter.pids, parse_numbers(value, INT32_MAX, bad), "--pid", bad,
-                                       "a process id")
-                            : add_list(filter.uids, parse_numbers(value, UINT32_MAX, bad), "--uid", bad,
-                                       "a user id");
-        if (!ok) return std::nullopt;
-        break;
-      }
       case opt_listen:
         out.listen = parse_listen_address(value);
         if (!out.listen) {
@@ -399,11 +351,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
     return std::nullopt;
   }
   if (once) out.count = 1;
-  if (added_states != 0) filter.states = filter.states.value_or(0) | added_states;
-  if (only_v4 || only_v6) {
-    filter.ipv4 = only_v4;
-    filter.ipv6 = only_v6;
-  }
+  out.filter = filter.build();
   if (!out.input_files.empty()) {
     // An archive is re-emitted as it is: nothing about a live pass applies.
     const char* live_only = !out.replay_files.empty() ? "--replay"
@@ -426,6 +374,22 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   if (max_ports_given && !out.listen) {
     error = "--max-ports applies to --listen";
     return std::nullopt;
+  }
+  if (out.format != output_format::table) {
+    const char* table_only = out.sort        ? "--sort"
+                             : out.reverse ? "--reverse"
+                             : out.no_interactive ? "--no-interactive"
+                                                  : nullptr;
+    if (table_only) {
+      error = std::string(table_only) + " applies to --format table only";
+      return std::nullopt;
+    }
+  }
+  if (out.reverse && !out.sort) out.sort = sort_key::activity;
+  if (out.sort && out.input_files.empty()) {
+    // Sorting by a rate needs the rates, which the connection tracker measures.
+    const sort_key key = *out.sort;
+    if (key == sort_key::activity || key == sort_key::tx || key == sort_key::rx) out.deltas = true;
   }
   if ((!out.netns.empty() || out.processes) && !out.replay_files.empty()) {
     error = std::string(out.processes ? "--processes" : "--netns") + " applies to live collection, not --replay";

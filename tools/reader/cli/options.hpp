@@ -12,6 +12,7 @@
 #include "codec/json_names.hpp"
 #include "core/pass.hpp"
 #include "output/batch_writer.hpp"
+#include "output/table_view.hpp"
 
 namespace tcpstats::reader {
 
@@ -42,13 +43,12 @@ struct options {
   bool changes_only = false;          // implies deltas: only new or changed connections
   std::optional<listen_address> listen;  // serve GET /metrics; batches only with -o
   std::size_t max_ports = 100;        // --max-ports: label sets before "other"
+  std::optional<sort_key> sort;       // table: --sort (the live view: activity unless given)
+  bool reverse = false;               // table: --reverse
+  bool no_interactive = false;        // table: the plain table on a terminal too
   bool help = false;
   bool version = false;
 };
-
-// "established,time-wait": bit (1 << tcp_state) per named state; '-' and
-// '_' are interchangeable. On error, empty with `bad_word` set.
-[[nodiscard]] std::optional<std::uint32_t> parse_states(std::string_view list, std::string& bad_word);
 
 // "1", "0.5", "500ms", "2s", "1.5m": a positive duration of at most a day.
 [[nodiscard]] std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <numeric>
 
+#include "output/terminal.hpp"
 #include "tcpstats/ip_address.hpp"
 
 namespace tcpstats::reader {
@@ -23,13 +25,53 @@ constexpr column_info columns[table_writer::column_count] = {
     {"RTT", true},    {"RTTVAR", true},              {"CWND", true},
     {"MSS", true},    {"Retrans", true},             {"Sent", true},
     {"Recv", true},   {"TX/s", true},                {"RX/s", true},
-    {"Process", false}};
+    {"Age", true},    {"Process", false}};
 
-// When the table is too wide, columns leave in this order.
+// When the table is too wide, columns leave in this order (but not the one
+// the rows are sorted by).
 constexpr table_writer::column drop_order[] = {
-    table_writer::rttvar, table_writer::mss,     table_writer::cwnd,    table_writer::rx_rate,
-    table_writer::received, table_writer::retrans, table_writer::process, table_writer::sent,
-    table_writer::tx_rate, table_writer::rtt};
+    table_writer::rttvar, table_writer::mss,     table_writer::age,     table_writer::cwnd,
+    table_writer::rx_rate, table_writer::received, table_writer::retrans, table_writer::process,
+    table_writer::sent,   table_writer::tx_rate, table_writer::rtt};
+// The live view keeps what changes from pass to pass longest.
+constexpr table_writer::column live_drop_order[] = {
+    table_writer::rttvar, table_writer::mss,     table_writer::received, table_writer::sent,
+    table_writer::age,    table_writer::process, table_writer::cwnd,     table_writer::retrans,
+    table_writer::rx_rate, table_writer::tx_rate, table_writer::rtt};
+
+constexpr sort_key_info sort_key_table[] = {
+    {sort_key::activity, "activity", true, "busiest first", "idlest first"},
+    {sort_key::rtt, "rtt", true, "slowest first", "fastest first"},
+    {sort_key::retrans, "retrans", true, "most first", "fewest first"},
+    {sort_key::tx, "tx", true, "fastest first", "slowest first"},
+    {sort_key::rx, "rx", true, "fastest first", "slowest first"},
+    {sort_key::cwnd, "cwnd", true, "largest first", "smallest first"},
+    {sort_key::port, "port", false, "lowest first", "highest first"},
+    {sort_key::state, "state", false, "in ss's order", "in reverse order"},
+    {sort_key::age, "age", true, "oldest first", "youngest first"}};
+constexpr bool in_enum_order() {
+  for (std::size_t i = 0; i < std::size(sort_key_table); ++i) {
+    if (static_cast<std::size_t>(sort_key_table[i].key) != i) return false;
+  }
+  return std::size(sort_key_table) == static_cast<std::size_t>(sort_key::age) + 1;
+}
+static_assert(in_enum_order(), "info_of() indexes the table by the key");
+
+// The columns a sort key shows (activity: both rates).
+std::array<std::optional<table_writer::column>, 2> columns_of(sort_key key) {
+  switch (key) {
+    case sort_key::activity: return {table_writer::tx_rate, table_writer::rx_rate};
+    case sort_key::rtt: return {table_writer::rtt, std::nullopt};
+    case sort_key::retrans: return {table_writer::retrans, std::nullopt};
+    case sort_key::tx: return {table_writer::tx_rate, std::nullopt};
+    case sort_key::rx: return {table_writer::rx_rate, std::nullopt};
+    case sort_key::cwnd: return {table_writer::cwnd, std::nullopt};
+    case sort_key::port: return {table_writer::local, std::nullopt};
+    case sort_key::state: return {table_writer::state, std::nullopt};
+    case sort_key::age: return {table_writer::age, std::nullopt};
+  }
+  return {};
+}
 
 std::string printf_string(const char* format, double value) {
   char text[32];
@@ -69,6 +111,34 @@ std::string number_or_dash(const std::optional<T>& value) {
 
 }  // namespace
 
+std::span<const sort_key_info> sort_keys() { return sort_key_table; }
+
+const sort_key_info& info_of(sort_key key) { return sort_key_table[static_cast<std::size_t>(key)]; }
+
+std::optional<sort_key> parse_sort_key(std::string_view name) {
+  for (const sort_key_info& info : sort_key_table) {
+    if (info.name == name) return info.key;
+  }
+  return std::nullopt;
+}
+
+std::string format_age_ms(std::uint64_t ms) {
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  const std::uint64_t s = ms / 1000;
+  char text[48];
+  if (s < 60) {
+    std::snprintf(text, sizeof text, "%us", static_cast<unsigned>(s));
+  } else if (s < 3600) {
+    std::snprintf(text, sizeof text, "%um%02us", static_cast<unsigned>(s / 60), static_cast<unsigned>(s % 60));
+  } else if (s < 86400) {
+    std::snprintf(text, sizeof text, "%uh%02um", static_cast<unsigned>(s / 3600), static_cast<unsigned>(s / 60 % 60));
+  } else {
+    std::snprintf(text, sizeof text, "%llud%02uh", static_cast<unsigned long long>(s / 86400),
+                  static_cast<unsigned>(s / 3600 % 24));
+  }
+  return text;
+}
+
 std::string format_duration_us(std::uint64_t us) {
   if (us < 1000) return std::to_string(us) + "us";
   if (us < 1'000'000) return three_digits(static_cast<double>(us) / 1e3, "ms");
@@ -102,15 +172,21 @@ std::string format_bit_rate(double bytes_per_sec) {
 
 void table_writer::prepare(const run_context& run, const std::optional<system_counters>& previous,
                            chunk_target& target) {
+  prepare(run, previous);
+  target_ = &target;
+}
+
+void table_writer::prepare(const run_context& run, const std::optional<system_counters>& previous) {
   run_ = run;
   previous_ = previous;
-  target_ = &target;
+  target_ = nullptr;
 }
 
 void table_writer::start(const pass_info& info) {
   info_ = &info;
   tally_ = {};
   rows_.clear();
+  keys_.clear();
 }
 
 void table_writer::add(const connection_record& record) {
@@ -149,16 +225,90 @@ void table_writer::add_row(const connection_record& r, const record_delta* delta
   cells[received] = received_bytes ? format_bytes(*received_bytes) : "-";
   cells[tx_rate] = delta && delta->tx_bytes_per_sec ? format_bit_rate(*delta->tx_bytes_per_sec) : "-";
   cells[rx_rate] = delta && delta->rx_bytes_per_sec ? format_bit_rate(*delta->rx_bytes_per_sec) : "-";
+  const auto age_ms = r.connection_age_ms ? r.connection_age_ms : delta ? delta->first_seen_age_ms : std::nullopt;
+  cells[age] = age_ms ? format_age_ms(*age_ms) : "-";
   std::string& owner = cells[process];
   if (r.command) {
-    owner.assign(r.command->view());
+    // Any process may name itself: no escape sequence reaches a terminal.
+    owner = screen_safe(r.command->view());
     owner += '/';
   }
   owner.append(r.pid ? std::to_string(*r.pid) : r.command ? "?" : "-");
   rows_.push_back(std::move(cells));
+
+  row_keys k;
+  if (delta) {
+    k.tx_rate = delta->tx_bytes_per_sec;
+    k.rx_rate = delta->rx_bytes_per_sec;
+    if (k.tx_rate || k.rx_rate) k.activity = k.tx_rate.value_or(0) + k.rx_rate.value_or(0);
+  }
+  k.rtt_us = r.rtt_us;
+  const auto retransmits = r.total_retrans ? r.total_retrans : r.rexmit_packets;
+  k.retrans = retransmits;
+  const auto window = r.snd_cwnd_segments ? r.snd_cwnd_segments : r.snd_cwnd;
+  k.cwnd = window;
+  k.age_ms = age_ms;
+  k.local_port = r.local_port;
+  k.remote_port = r.remote_port;
+  // In ss's order of states, GONE after them all.
+  k.state = delta && delta->closed ? static_cast<int>(std::size(state_names)) : state_number;
+  keys_.push_back(k);
+}
+
+std::vector<std::size_t> table_writer::sorted(std::span<const std::size_t> subset, std::size_t needed) const {
+  std::vector<std::size_t> order(subset.begin(), subset.end());
+  if (!options_.sort) return order;
+  const sort_key_info& info = info_of(*options_.sort);
+  const bool largest_first = info.largest_first != options_.reverse;
+  // <0, 0, >0 as a's value comes before, ties with, or after b's; an
+  // absent value after any present one.
+  const auto compare = [](const auto& a, const auto& b, bool descending) {
+    if (!a || !b) return a ? -1 : b ? 1 : 0;
+    if (*a == *b) return 0;
+    return (*a < *b) != descending ? -1 : 1;
+  };
+  const auto number = [](int value) { return std::optional<int>(value); };  // always present
+  const auto primary = [&](const row_keys& a, const row_keys& b) {
+    switch (info.key) {
+      case sort_key::activity: return compare(a.activity, b.activity, largest_first);
+      case sort_key::rtt: return compare(a.rtt_us, b.rtt_us, largest_first);
+      case sort_key::retrans: return compare(a.retrans, b.retrans, largest_first);
+      case sort_key::tx: return compare(a.tx_rate, b.tx_rate, largest_first);
+      case sort_key::rx: return compare(a.rx_rate, b.rx_rate, largest_first);
+      case sort_key::cwnd: return compare(a.cwnd, b.cwnd, largest_first);
+      case sort_key::port: {
+        const int local = compare(number(a.local_port), number(b.local_port), largest_first);
+        return local != 0 ? local : compare(number(a.remote_port), number(b.remote_port), largest_first);
+      }
+      case sort_key::state: return compare(number(a.state), number(b.state), largest_first);
+      case sort_key::age: return compare(a.age_ms, b.age_ms, largest_first);
+    }
+    return 0;
+  };
+  const auto port_order = [](std::uint16_t a, std::uint16_t b) { return a == b ? 0 : a < b ? -1 : 1; };
+  // Ties go by activity, RTT, the ports, then the kernel's order: a total
+  // order, so a partial sort shows the same first rows as a full one.
+  const auto before = [&](std::size_t x, std::size_t y) {
+    const row_keys& a = keys_[x];
+    const row_keys& b = keys_[y];
+    int c = primary(a, b);
+    if (c == 0) c = compare(a.activity, b.activity, true);
+    if (c == 0) c = compare(a.rtt_us, b.rtt_us, true);
+    if (c == 0) c = port_order(a.local_port, b.local_port);
+    if (c == 0) c = port_order(a.remote_port, b.remote_port);
+    return c != 0 ? c < 0 : x < y;
+  };
+  if (needed < order.size()) {
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(needed), order.end(), before);
+    order.resize(needed);
+  } else {
+    std::sort(order.begin(), order.end(), before);
+  }
+  return order;
 }
 
 std::string table_writer::summary_line() const {
+  if (info_ == nullptr) return {};
   std::string line = std::to_string(tally_.total) + (tally_.total == 1 ? " connection" : " connections");
   bool first = true;
   for (std::size_t s = 0; s < tally_.by_state.size(); ++s) {
@@ -190,60 +340,81 @@ std::string table_writer::summary_line() const {
     if (packets && rexmits && *packets > 0) add(printf_string("%.2f", 100 * *rexmits / *packets) + "% retransmitted");
     if (!host.empty()) line += "; host: " + host;
   }
-  return line + "\n";
+  return line;
 }
 
 bool table_writer::finish() {
+  if (target_ == nullptr) return false;
   std::string text;
   if (options_.redraw) text += "\x1b[H\x1b[2J";  // home, clear: the pass replaces the previous one
   if (!options_.summary_only) {
-    std::array<bool, column_count> shown{};
-    std::array<std::size_t, column_count> width{};
-    for (unsigned c = 0; c < column_count; ++c) {
-      // Rates show with --deltas, or when an archive's records carry them.
-      const bool rate = c == tx_rate || c == rx_rate;
-      shown[c] = !rate || options_.rates ||
-                 std::any_of(rows_.begin(), rows_.end(), [c](const row& r) { return r[c] != "-"; });
-      width[c] = options_.header ? columns[c].title.size() : 0;
-      for (const row& r : rows_) width[c] = std::max(width[c], r[c].size());
-    }
-    const auto total = [&] {
-      std::size_t sum = 0, count = 0;
-      for (unsigned c = 0; c < column_count; ++c) {
-        if (!shown[c]) continue;
-        sum += width[c];
-        ++count;
-      }
-      return sum + (count == 0 ? 0 : 2 * (count - 1));
-    };
-    // Too wide: first the endpoints give up the middle of long addresses
-    // (the port stays), then columns leave.
-    for (const column c : {local, peer}) {
-      if (options_.width == 0 || total() <= options_.width) break;
-      const std::size_t excess = total() - options_.width;
-      width[c] = std::max(std::min(width[c], std::size_t{min_endpoint_width}), width[c] - std::min(width[c], excess));
-    }
-    for (const column c : drop_order) {
-      if (options_.width == 0 || total() <= options_.width) break;
-      shown[c] = false;
-    }
-    const auto put_row = [&](const auto& cell_of) {
-      std::string line;
-      for (unsigned c = 0; c < column_count; ++c) {
-        if (!shown[c]) continue;
-        const std::string cell = fit(cell_of(c), width[c]);
-        const std::string pad(width[c] - cell.size(), ' ');
-        if (!line.empty()) line += "  ";
-        line += columns[c].numeric ? pad + cell : cell + pad;
-      }
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      text += line + "\n";
-    };
-    if (options_.header) put_row([](unsigned c) { return columns[c].title; });
-    for (const row& r : rows_) put_row([&r](unsigned c) { return std::string_view(r[c]); });
+    std::vector<std::size_t> all(rows_.size());
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    for (const std::string& line : lines(all, 0, all.size(), options_.width)) text += line + "\n";
   }
-  text += summary_line();
+  text += summary_line() + "\n";
   return target_->write(text);
+}
+
+std::vector<std::string> table_writer::lines(std::span<const std::size_t> subset, std::size_t first,
+                                             std::size_t max_rows, std::size_t width_limit) const {
+  std::array<bool, column_count> shown{};
+  std::array<std::size_t, column_count> width{};
+  for (unsigned c = 0; c < column_count; ++c) {
+    // Rates show with --deltas, or when an archive's records carry them.
+    const bool rate = c == tx_rate || c == rx_rate;
+    shown[c] = (!rate || options_.rates ||
+                std::any_of(subset.begin(), subset.end(), [&](std::size_t i) { return rows_[i][c] != "-"; })) &&
+               (c != age || options_.live);
+    width[c] = options_.header ? columns[c].title.size() : 0;
+    for (const std::size_t i : subset) width[c] = std::max(width[c], rows_[i][c].size());
+  }
+  const auto total = [&] {
+    std::size_t sum = 0, count = 0;
+    for (unsigned c = 0; c < column_count; ++c) {
+      if (!shown[c]) continue;
+      sum += width[c];
+      ++count;
+    }
+    return sum + (count == 0 ? 0 : 2 * (count - 1));
+  };
+  // Too wide: first the endpoints give up the middle of long addresses
+  // (the port stays), then columns leave.
+  for (const column c : {local, peer}) {
+    if (width_limit == 0 || total() <= width_limit) break;
+    const std::size_t excess = total() - width_limit;
+    width[c] = std::max(std::min(width[c], std::size_t{min_endpoint_width}), width[c] - std::min(width[c], excess));
+  }
+  const auto sorted_columns = options_.sort ? columns_of(*options_.sort) : decltype(columns_of(sort_key::rtt)){};
+  const auto leaving = options_.live ? std::span<const column>(live_drop_order) : std::span<const column>(drop_order);
+  for (const column c : leaving) {
+    if (width_limit == 0 || total() <= width_limit) break;
+    if (sorted_columns[0] == c || sorted_columns[1] == c) continue;
+    shown[c] = false;
+  }
+  std::vector<std::string> out;
+  const auto put_row = [&](const auto& cell_of) {
+    std::string line;
+    for (unsigned c = 0; c < column_count; ++c) {
+      if (!shown[c]) continue;
+      const std::string cell = fit(cell_of(c), width[c]);
+      const std::string pad(width[c] - cell.size(), ' ');
+      if (!line.empty()) line += "  ";
+      line += columns[c].numeric ? pad + cell : cell + pad;
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out.push_back(std::move(line));
+  };
+  if (options_.header) put_row([](unsigned c) { return columns[c].title; });
+  // Only the rows shown need their place.
+  const std::size_t rest = subset.size() - std::min(first, subset.size());
+  const std::size_t needed = max_rows > rest ? subset.size() : first + max_rows;
+  const std::vector<std::size_t> order = sorted(subset, needed);
+  for (std::size_t i = first; i < order.size() && i - first < max_rows; ++i) {
+    const row& r = rows_[order[i]];
+    put_row([&r](unsigned c) { return std::string_view(r[c]); });
+  }
+  return out;
 }
 
 }  // namespace tcpstats::reader

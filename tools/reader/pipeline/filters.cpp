@@ -4,7 +4,10 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <type_traits>
+#include <utility>
 
 namespace tcpstats::reader {
 
@@ -116,12 +119,157 @@ std::optional<std::vector<std::uint64_t>> parse_numbers(std::string_view list, s
   return out;
 }
 
+std::optional<std::uint32_t> parse_states(std::string_view list, std::string& bad_word) {
+  static constexpr std::pair<std::string_view, tcp_state> names[] = {
+      {"established", tcp_state::established}, {"syn-sent", tcp_state::syn_sent},
+      {"syn-recv", tcp_state::syn_received},   {"syn-received", tcp_state::syn_received},
+      {"fin-wait-1", tcp_state::fin_wait_1},   {"fin-wait-2", tcp_state::fin_wait_2},
+      {"time-wait", tcp_state::time_wait},     {"closed", tcp_state::closed},
+      {"close-wait", tcp_state::close_wait},   {"last-ack", tcp_state::last_ack},
+      {"listen", tcp_state::listen},           {"closing", tcp_state::closing}};
+  std::uint32_t mask = 0;
+  while (true) {
+    const auto comma = list.find(',');
+    std::string word(list.substr(0, comma));
+    for (char& c : word) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool known = false;
+    for (const auto& [name, state] : names) {
+      if (word == name) {
+        mask |= 1u << static_cast<unsigned>(state);
+        known = true;
+      }
+    }
+    if (!known) {
+      bad_word = std::string(list.substr(0, comma));
+      return std::nullopt;
+    }
+    if (comma == std::string_view::npos) return mask;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+std::span<const filter_option> filter_options() {
+  static constexpr filter_option table[] = {
+      {"state", '\0', true}, {"listening", 'l', false}, {"established", '\0', false},
+      {"port", '\0', true},  {"sport", '\0', true},    {"dport", '\0', true},
+      {"src", '\0', true},   {"dst", '\0', true},      {"pid", '\0', true},
+      {"uid", '\0', true},   {"ipv4", '4', false},      {"ipv6", '6', false}};
+  return table;
+}
+
+bool filter_builder::add(std::string_view name, std::string_view value, std::string& error) {
+  std::string bad;
+  const std::string option = "--" + std::string(name);
+  // Appends a parsed list to `to`, or sets `error` naming the bad item.
+  const auto add_list = [&](auto& to, const auto& parsed, const char* expected) {
+    if (!parsed) {
+      error = option + ": '" + bad + "' is not " + expected;
+      return false;
+    }
+    using item_type = typename std::decay_t<decltype(to)>::value_type;
+    for (const auto& item : *parsed) to.push_back(static_cast<item_type>(item));
+    return true;
+  };
+  if (name == "state") {
+    const auto states = parse_states(value, bad);
+    if (!states) {
+      error = "--state: '" + bad +
+              "' is not a TCP state (established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, "
+              "closed, close-wait, last-ack, listen, closing)";
+      return false;
+    }
+    filter_.states = filter_.states.value_or(0) | *states;
+    return true;
+  }
+  if (name == "listening" || name == "established") {
+    added_states_ |= 1u << static_cast<unsigned>(name == "listening" ? tcp_state::listen : tcp_state::established);
+    return true;
+  }
+  if (name == "ipv4" || name == "ipv6") {
+    (name == "ipv4" ? only_v4_ : only_v6_) = true;
+    return true;
+  }
+  constexpr const char* port_words = "a port or port range (22, 8000-8080)";
+  if (name == "port") return add_list(filter_.ports, parse_ports(value, bad), port_words);
+  if (name == "sport") return add_list(filter_.local_ports, parse_ports(value, bad), port_words);
+  if (name == "dport") return add_list(filter_.remote_ports, parse_ports(value, bad), port_words);
+  constexpr const char* address_words = "an IPv4 or IPv6 address with an optional /prefix";
+  if (name == "src") return add_list(filter_.local_addresses, parse_prefixes(value, bad), address_words);
+  if (name == "dst") return add_list(filter_.remote_addresses, parse_prefixes(value, bad), address_words);
+  if (name == "pid") return add_list(filter_.pids, parse_numbers(value, INT32_MAX, bad), "a process id");
+  if (name == "uid") return add_list(filter_.uids, parse_numbers(value, UINT32_MAX, bad), "a user id");
+  error = "'" + option + "' is not a filter option";
+  return false;
+}
+
+record_filter filter_builder::build() const {
+  record_filter out = filter_;
+  if (added_states_ != 0) out.states = out.states.value_or(0) | added_states_;
+  if (only_v4_ || only_v6_) {
+    out.ipv4 = only_v4_;
+    out.ipv6 = only_v6_;
+  }
+  return out;
+}
+
+std::optional<record_filter> parse_filter_words(std::string_view line, std::string& error) {
+  std::vector<std::string_view> words;
+  for (std::size_t at = 0; at < line.size();) {
+    if (std::isspace(static_cast<unsigned char>(line[at])) != 0) {
+      ++at;
+      continue;
+    }
+    std::size_t end = at;
+    while (end < line.size() && std::isspace(static_cast<unsigned char>(line[end])) == 0) ++end;
+    words.push_back(line.substr(at, end - at));
+    at = end;
+  }
+  filter_builder builder;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    std::string_view name = words[i];
+    while (!name.empty() && name.front() == '-') name.remove_prefix(1);
+    std::optional<std::string_view> value;
+    if (const auto equals = name.find('='); equals != std::string_view::npos) {
+      value = name.substr(equals + 1);
+      name = name.substr(0, equals);
+    }
+    const filter_option* option = nullptr;
+    for (const filter_option& o : filter_options()) {
+      if (name == o.name || (name.size() == 1 && o.short_name != '\0' && name[0] == o.short_name)) option = &o;
+    }
+    if (option == nullptr) {
+      // A bare state list: "established", "time-wait,close-wait".
+      std::string bad;
+      if (!value && parse_states(words[i], bad)) {
+        if (!builder.add("state", words[i], error)) return std::nullopt;
+        continue;
+      }
+      // (appended, not concatenated: GCC 12's -Wrestrict misfires on "'" + string)
+      error.assign(1, '\'').append(words[i]);
+      error += "' is neither a filter option (--port, --dport, --src, ...) nor a state";
+      return std::nullopt;
+    }
+    if (option->takes_value && !value) {
+      if (i + 1 == words.size()) {
+        error = "'--" + std::string(option->name) + "' needs a value";
+        return std::nullopt;
+      }
+      value = words[++i];
+    } else if (!option->takes_value && value) {
+      error = "'--" + std::string(option->name) + "' takes no value";
+      return std::nullopt;
+    }
+    if (!builder.add(option->name, value.value_or(std::string_view{}), error)) return std::nullopt;
+  }
+  return builder.build();
+}
+
 bool record_filter::keeps_all() const {
   return !states && ports.empty() && local_ports.empty() && remote_ports.empty() && local_addresses.empty() &&
          remote_addresses.empty() && pids.empty() && uids.empty() && ipv4 && ipv6;
 }
 
-bool record_filter::matches(const connection_record& r) const {
+bool record_filter::matches(const filter_subject& r) const {
   if (states && !(r.state && (*states & (1u << static_cast<unsigned>(*r.state))) != 0)) return false;
   if (!ipv4 || !ipv6) {
     if (!r.local_address) return false;
