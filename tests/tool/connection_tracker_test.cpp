@@ -10,7 +10,6 @@
 
 namespace reader = tcpstats::reader;
 using tcpstats::connection_record;
-using reader::tracker_mode;
 
 namespace {
 
@@ -46,29 +45,21 @@ class pass_runner {
  public:
   explicit pass_runner(bool changes_only) : tracker(changes_only) {}
 
-  std::vector<seen> run(const std::vector<connection_record>& records, std::optional<std::uint64_t> clock_ns,
-                        tracker_mode mode = tracker_mode::commit) {
+  std::vector<seen> run(const std::vector<connection_record>& records, std::optional<std::uint64_t> clock_ns) {
     std::vector<seen> out;
     const reader::connection_tracker::record_consumer consume =
         [&out](const connection_record& r, const reader::record_delta& d, bool emit) {
           out.push_back({r, d, emit});
         };
-    tracker.start_pass(++sequence, clock_ns, mode);
+    tracker.start_pass(++sequence, clock_ns);
     for (const auto& r : records) tracker.observe(r, consume);
     tracker.finish_pass(consume);
-    if (mode == tracker_mode::measure) --sequence;  // the committing pass follows with the same number
     return out;
   }
 
   reader::connection_tracker tracker;
   std::uint64_t sequence = 0;
 };
-
-std::string wire_of(const seen& s) {
-  std::string out;
-  reader::encode_record(s.record, {}, out, &s.delta);
-  return out + (s.emit ? "+" : "-");
-}
 
 }  // namespace
 
@@ -240,7 +231,7 @@ TEST_CASE("the same identity twice in one pass is passed on without a delta", "[
   CHECK(passes.tracker.live_connections() == 1);
 }
 
-TEST_CASE("a measuring pass yields exactly what the committing pass then does", "[reader][tracker]") {
+TEST_CASE("one pass with closes, a reused identity, a new and a duplicate connection", "[reader][tracker]") {
   for (const bool changes_only : {false, true}) {
     pass_runner passes(changes_only);
     std::vector<connection_record> pass1, pass2;
@@ -253,16 +244,10 @@ TEST_CASE("a measuring pass yields exactly what the committing pass then does", 
     pass2.push_back(pass2[5]);                             // duplicate
     pass2[6].timer_expires_ms = 1;                         // timer only
     (void)passes.run(pass1, 1'000'000'000);
-    const auto measured = passes.run(pass2, 2'000'000'000, tracker_mode::measure);
-    const auto measured_counts = passes.tracker.counts();
-    const auto committed = passes.run(pass2, 2'000'000'000, tracker_mode::commit);
-    REQUIRE(measured.size() == committed.size());
-    for (std::size_t i = 0; i < measured.size(); ++i) CHECK(wire_of(measured[i]) == wire_of(committed[i]));
-    REQUIRE(measured_counts);
-    CHECK(measured_counts->new_connections == passes.tracker.counts()->new_connections);
-    CHECK(measured_counts->closed == passes.tracker.counts()->closed);
-    CHECK(measured_counts->unchanged == passes.tracker.counts()->unchanged);
+    (void)passes.run(pass2, 2'000'000'000);
+    REQUIRE(passes.tracker.counts());
     CHECK(passes.tracker.counts()->new_connections == 2);
     CHECK(passes.tracker.counts()->closed == 2);
+    CHECK(passes.tracker.counts()->unchanged == (changes_only ? 17u : 0u));
   }
 }

@@ -46,7 +46,7 @@ class runner {
           aggregator.add_tracked(r, d, emit);
         };
     ++sequence_;
-    tracker.start_pass(sequence_, sequence_ * 1'000'000'000u, reader::tracker_mode::commit);
+    tracker.start_pass(sequence_, sequence_ * 1'000'000'000u);
     aggregator.start(reader::pass_info{});
     for (const auto& r : records) tracker.observe(r, forward);
     tracker.finish_pass(forward);

@@ -206,15 +206,13 @@ class tracking_sink final : public reader::record_sink {
 
   // The next pass: where its records go, and its clock when live (a replay's
   // comes from the pass's own timestamp).
-  void prepare(reader::record_sink& next, std::uint64_t sequence, reader::tracker_mode mode,
-               std::optional<std::uint64_t> live_clock_ns) {
+  void prepare(reader::record_sink& next, std::uint64_t sequence, std::optional<std::uint64_t> live_clock_ns) {
     next_ = &next;
     sequence_ = sequence;
-    mode_ = mode;
     live_clock_ns_ = live_clock_ns;
   }
   void start(const reader::pass_info& info) override {
-    tracker_.start_pass(sequence_, live_clock_ns_ ? live_clock_ns_ : pass_clock(info), mode_);
+    tracker_.start_pass(sequence_, live_clock_ns_ ? live_clock_ns_ : pass_clock(info));
     next_->start(info);
   }
   void add(const tcpstats::connection_record& record) override { tracker_.observe(record, forward_); }
@@ -229,7 +227,6 @@ class tracking_sink final : public reader::record_sink {
   reader::connection_tracker& tracker_;
   reader::record_sink* next_ = nullptr;
   std::uint64_t sequence_ = 0;
-  reader::tracker_mode mode_ = reader::tracker_mode::commit;
   std::optional<std::uint64_t> live_clock_ns_;
   const reader::connection_tracker::record_consumer forward_ =
       [this](const tcpstats::connection_record& record, const reader::record_delta& delta, bool emit) {
@@ -519,19 +516,18 @@ int main(int argc, char** argv) {
   if (opts.deltas || metrics || view) tracker.emplace(opts.changes_only);
   std::optional<tracking_sink> tracking;
   if (tracker) tracking.emplace(*tracker);
+  const bool single_pass = opts.count == 1 || (replay && opts.replay_files.size() == 1);
   // The tracker, when on, sits between the filters and the output.
-  const auto tracked = [&tracking](reader::record_sink& next, std::uint64_t sequence, reader::tracker_mode mode,
+  const auto tracked = [&tracking](reader::record_sink& next, std::uint64_t sequence,
                                    std::optional<std::uint64_t> live_clock) -> reader::record_sink& {
     if (!tracking) return next;
-    tracking->prepare(next, sequence, mode, live_clock);
+    tracking->prepare(next, sequence, live_clock);
     return *tracking;
   };
   slow_pass_report slow;
   failure_report failures;
   reader::pass_info decoded;
   const std::uint64_t first_slot = reader::monotonic_ns();
-  // The next slot on the fixed grid first_slot + k * interval: a slow pass
-  // skips slots rather than shifting every later pass. False when stopped.
   // The next slot on the fixed grid first_slot + k * interval: a slow pass
   // skips slots rather than shifting every later pass.
   const auto next_slot = [&] {
@@ -595,30 +591,26 @@ int main(int argc, char** argv) {
       if (clock && previous_clock && *clock > *previous_clock) run.elapsed_ns = *clock - *previous_clock;
       return clock;
     };
-    // Binary frames carry their length first: a measuring pass lets the
-    // frame stream out instead of being built whole in memory.
+    // Binary frames carry their length first. A run of one pass measures
+    // the records first and streams the frame out; a run of many builds
+    // each frame whole in the writer's buffer, whose pages are then paid
+    // once, and decodes and tracks each dump once (bench/README.md: "One
+    // walk per pass").
     std::optional<reader::binary_plan> plan;
     // Deltas and closed records reach the output only when --deltas asked
     // for them (--listen follows connections for the metrics' sake).
     const bool output_tracked = opts.deltas || view.has_value();  // the view shows rates
-    if (write_batches && opts.format == reader::output_format::binary && !opts.pretty) {
+    if (write_batches && opts.format == reader::output_format::binary && !opts.pretty && single_pass && !tracker) {
       reader::binary_planner planner;
       counted_only_sink counted_planner(planner);
       reader::record_sink& planned = opts.summary_only ? counted_planner : static_cast<reader::record_sink&>(planner);
-      untracked_sink untracked_planner(planned);
-      reader::record_sink& measured = tracked(output_tracked ? planned : untracked_planner, index + 1,
-                                              reader::tracker_mode::measure, live_clock);
-      filter_sink filtered_planner(measured, opts.filter);
+      filter_sink filtered_planner(planned, opts.filter);
       if (!reader::decode_raw_pass(*raw, source, decoded, front_of(filtered_planner), error)) {
         if (metrics && survive_failure(where + ": " + error)) continue;
         if (metrics) break;
         return fail(exit_malformed, where + ": " + error);
       }
-      if (tracking) tracking->finish();
-      if (tracker && !tracker->error().empty()) return fail(exit_malformed, where + ": " + tracker->error());
       plan = planner.plan();
-      note_clock();
-      if (output_tracked) run.connections = tracker->counts();
     }
     if (!write_batches) {
       // Nothing to prepare.
@@ -638,7 +630,7 @@ int main(int argc, char** argv) {
     std::optional<metrics_tee> tee;
     if (metrics) tee.emplace(*metrics, write_batches ? &batches : nullptr);
     reader::record_sink& written =
-        tracked(tee ? static_cast<reader::record_sink&>(*tee) : batches, index + 1, reader::tracker_mode::commit, live_clock);
+        tracked(tee ? static_cast<reader::record_sink&>(*tee) : batches, index + 1, live_clock);
     filter_sink filtered_writer(written, opts.filter);
     if (!reader::decode_raw_pass(*raw, source, decoded, front_of(filtered_writer), error)) {
       if (metrics && survive_failure(where + ": " + error)) continue;

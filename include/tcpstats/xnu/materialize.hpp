@@ -1,7 +1,9 @@
 #pragma once
 // Fills the platform-neutral connection_record from one pcblist_n group,
-// with the units and absences described in ../shared/reference (and the
-// .proto): nothing the kernel did not provide is set.
+// with the units and absences docs/xnu.md describes (sections "Units" and
+// "What is absent rather than zero", from XNU's tcpcb_to_xtcpcb_n() and
+// friends in bsd/netinet/in_pcblist.c; and the .proto): nothing the kernel
+// did not provide is set.
 //
 // Contract: `group` comes from a walk of a buffer that is still alive; the
 // record it fills owns its values and outlives that buffer. Nothing fails:

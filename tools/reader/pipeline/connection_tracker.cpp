@@ -167,10 +167,8 @@ record_delta connection_tracker::delta_between(const entry& before, const counte
   return d;
 }
 
-void connection_tracker::start_pass(std::uint64_t sequence, std::optional<std::uint64_t> clock_ns,
-                                    tracker_mode mode) {
+void connection_tracker::start_pass(std::uint64_t sequence, std::optional<std::uint64_t> clock_ns) {
   sequence_ = sequence;
-  mode_ = mode;
   clock_ns_ = clock_ns;
   elapsed_ns_.reset();
   if (clock_ns && previous_clock_ns_ && *clock_ns > *previous_clock_ns_) elapsed_ns_ = *clock_ns - *previous_clock_ns_;
@@ -198,7 +196,6 @@ bool connection_tracker::emit_closed(const entry& e, const record_consumer& out,
 }
 
 void connection_tracker::observe(const connection_record& record, const record_consumer& out) {
-  const bool commit = mode_ == tracker_mode::commit;
   const flow tuple = flow_of(record);
   const identity id = identity_of(record, tuple);
   // The fields that count as a change first, then the timers and ages.
@@ -214,40 +211,32 @@ void connection_tracker::observe(const connection_record& record, const record_c
   auto found = connections_.find(id);
   if (found != connections_.end()) {
     entry& e = found->second;
-    const std::uint64_t stamp = commit ? e.seen_in : e.measured_in;
-    if (stamp == sequence_) {
+    if (e.seen_in == sequence_) {
       // The same identity twice in one pass (not seen from a sane kernel):
       // the second is passed on as it is, without a delta, and not kept.
       out(record, record_delta{}, true);
       return;
     }
-    (commit ? e.seen_in : e.measured_in) = sequence_;
-    if (e.tuple != tuple) {
-      // The identity now names another connection: the old one closed.
-      if (!emit_closed(e, out, error_)) return;
-      found = commit ? found : connections_.end();
-    }
+    e.seen_in = sequence_;
+    if (e.tuple != tuple && !emit_closed(e, out, error_)) return;  // the identity names another connection
   }
 
   const counters now = counters_of(record);
   if (found == connections_.end()) {
     ++counts_.new_connections;
     out(record, record_delta{}, true);
-    if (commit) {
-      entry& e = connections_[id];
-      e = entry{};
-      e.tuple = tuple;
-      e.first_seen_ns = clock_ns_;
-      e.seen_in = sequence_;
-      e.last = now;
-      keep(e);
-    }
+    entry& e = connections_[id];
+    e = entry{};
+    e.tuple = tuple;
+    e.first_seen_ns = clock_ns_;
+    e.seen_in = sequence_;
+    e.last = now;
+    keep(e);
     return;
   }
 
   entry& e = found->second;
-  const bool replaced = e.tuple != tuple;  // (measure mode left a replaced identity above)
-  if (replaced) {
+  if (e.tuple != tuple) {  // its old connection's closed record went out above
     ++counts_.new_connections;
     out(record, record_delta{}, true);
     e.tuple = tuple;
@@ -257,27 +246,22 @@ void connection_tracker::observe(const connection_record& record, const record_c
     if (!changed && changes_only_) ++counts_.unchanged;
     out(record, delta_between(e, now), changed || !changes_only_);
   }
-  if (commit) {
-    e.last = now;
-    keep(e);
-  }
+  e.last = now;
+  keep(e);
 }
 
 void connection_tracker::finish_pass(const record_consumer& out) {
-  const bool commit = mode_ == tracker_mode::commit;
   for (auto it = connections_.begin(); it != connections_.end();) {
     const entry& e = it->second;
-    if ((commit ? e.seen_in : e.measured_in) == sequence_) {
+    if (e.seen_in == sequence_) {
       ++it;
       continue;
     }
     if (!emit_closed(e, out, error_)) return;
-    it = commit ? connections_.erase(it) : std::next(it);
+    it = connections_.erase(it);
   }
-  if (commit) {
-    previous_sequence_ = sequence_;
-    previous_clock_ns_ = clock_ns_;
-  }
+  previous_sequence_ = sequence_;
+  previous_clock_ns_ = clock_ns_;
 }
 
 }  // namespace tcpstats::reader

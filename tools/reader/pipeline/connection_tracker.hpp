@@ -28,11 +28,6 @@
 
 namespace tcpstats::reader {
 
-// A binary batch is written after a measuring pass over the same records
-// (its length comes first): `measure` computes exactly what `commit` will,
-// without moving the tracker to the new pass.
-enum class tracker_mode { measure, commit };
-
 class connection_tracker {
  public:
   explicit connection_tracker(bool changes_only) : changes_only_(changes_only) {}
@@ -43,7 +38,7 @@ class connection_tracker {
 
   // Starts pass `sequence` (1, 2, ...). `clock_ns` is when it was read on a
   // clock common to all passes, when known (ages and rates need it).
-  void start_pass(std::uint64_t sequence, std::optional<std::uint64_t> clock_ns, tracker_mode mode);
+  void start_pass(std::uint64_t sequence, std::optional<std::uint64_t> clock_ns);
 
   // One record of the pass, in kernel order. Hands `out` the record with
   // its delta (after the closed record of a connection whose identity it
@@ -98,8 +93,7 @@ class connection_tracker {
   struct entry {
     flow tuple;
     std::optional<std::uint64_t> first_seen_ns;
-    std::uint64_t seen_in = 0;      // last committed pass
-    std::uint64_t measured_in = 0;  // last measured pass
+    std::uint64_t seen_in = 0;      // the last pass that saw it
     counters last;
     // The last record's wire bytes: the fields that count as a change, then
     // (from changes_size on) the timers and ages.
@@ -115,7 +109,6 @@ class connection_tracker {
   bool emit_closed(const entry& e, const record_consumer& out, std::string& error);
 
   bool changes_only_;
-  tracker_mode mode_ = tracker_mode::commit;
   std::uint64_t sequence_ = 0;
   std::uint64_t previous_sequence_ = 0;  // 0 before the first committed pass
   bool has_previous_ = false;

@@ -27,13 +27,6 @@ inline constexpr int enomem_retries = 8;
 // (the list changed during the copy), as FreeBSD's sockstat does.
 inline constexpr int generation_retries = 5;
 
-// A clock's reading in nanoseconds (CLOCK_REALTIME, CLOCK_MONOTONIC, ...).
-[[nodiscard]] inline std::uint64_t clock_ns(clockid_t clock) noexcept {
-  struct timespec ts {};
-  clock_gettime(clock, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 // "sysctl NAME: strerror(errno)".
 [[nodiscard]] inline std::string sysctl_error(const char* name) {
   return std::string("sysctl ") + name + ": " + std::strerror(errno);

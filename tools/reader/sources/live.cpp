@@ -1,5 +1,7 @@
 #include "sources/live.hpp"
 
+#include "sources/clock.hpp"
+
 #include <time.h>
 
 #include <cerrno>
@@ -97,11 +99,7 @@ bool enter_network_namespace(const std::string& name_or_path, std::string& error
 #endif
 }
 
-std::uint64_t monotonic_ns() {
-  struct timespec ts {};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
-}
+std::uint64_t monotonic_ns() { return clock_ns(CLOCK_MONOTONIC); }
 
 bool sleep_until(std::uint64_t deadline, const volatile std::sig_atomic_t& stop) {
   for (;;) {

@@ -14,6 +14,7 @@
 
 #include "core/tool_version.hpp"
 #include "sources/bsd_sysctl.hpp"
+#include "sources/clock.hpp"
 #include "tcpstats/freebsd/kern_file.hpp"
 #include "tcpstats/freebsd/pcblist.hpp"
 
@@ -21,7 +22,6 @@ namespace tcpstats::reader {
 
 namespace {
 
-using bsd::clock_ns;
 using bsd::read_string;
 using bsd::read_sysctl;
 

@@ -18,17 +18,12 @@
 #include <vector>
 
 #include "core/tool_version.hpp"
+#include "sources/clock.hpp"
 #include "tcpstats/sock_diag/netlink.hpp"
 
 namespace tcpstats::reader {
 
 namespace {
-
-std::uint64_t clock_ns(clockid_t clock) {
-  struct timespec ts {};
-  clock_gettime(clock, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 class netlink_socket {
  public:

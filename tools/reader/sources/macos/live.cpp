@@ -7,6 +7,7 @@
 
 #include "core/tool_version.hpp"
 #include "sources/bsd_sysctl.hpp"
+#include "sources/clock.hpp"
 #include "tcpstats/xnu/pcblist_n.hpp"
 #include "tcpstats/xnu/units.hpp"
 
@@ -14,7 +15,6 @@ namespace tcpstats::reader {
 
 namespace {
 
-using bsd::clock_ns;
 using bsd::read_string;
 using bsd::read_sysctl;
 using bsd::read_u32;
