@@ -99,14 +99,15 @@ class filter_sink final : public reader::record_sink {
 // JSON with the .proto's names.
 class proto_names_target final : public reader::chunk_target {
  public:
-  proto_names_target(reader::chunk_target& next, bool pretty) : next_(next), pretty_(pretty) {}
+  proto_names_target(reader::chunk_target& next, bool pretty, reader::json_addresses addresses)
+      : next_(next), pretty_(pretty), addresses_(addresses) {}
   bool write(std::string_view frame) override {
     std::size_t at = 0;  // past the varint length
     while (at < frame.size() && (static_cast<unsigned char>(frame[at]) & 0x80) != 0) ++at;
     json_.clear();
     std::string error;
     if (!reader::wire_to_json(frame.substr(at + 1), reader::schema::BatchMessage_type, reader::json_names::proto,
-                              json_, error)) {
+                              json_, error, addresses_)) {
       std::cerr << "tcpstats-reader: internal error: " << error << "\n";
       return false;
     }
@@ -116,6 +117,7 @@ class proto_names_target final : public reader::chunk_target {
  private:
   reader::chunk_target& next_;
   bool pretty_;
+  reader::json_addresses addresses_;
   std::string json_;
 };
 
@@ -365,7 +367,7 @@ int run_archives(const reader::options& opts, reader::output_sink& sink) {
                   target.write(frame);
       } else {
         json.clear();
-        if (!reader::wire_to_json(frame, reader::schema::BatchMessage_type, opts.names, json, error)) {
+        if (!reader::wire_to_json(frame, reader::schema::BatchMessage_type, opts.names, json, error, opts.addresses)) {
           return fail(exit_malformed, path + ": batch " + std::to_string(number) + ": " + error);
         }
         written = target.write(opts.pretty ? reader::indent_json(json) : json + "\n");
@@ -480,7 +482,7 @@ int main(int argc, char** argv) {
   reader::batch_writer writer(table_output ? reader::output_format::jsonl
                               : proto_names ? reader::output_format::binary
                                             : opts.format,
-                              opts.pretty && !proto_names);
+                              opts.pretty && !proto_names, opts.addresses);
   std::optional<reader::table_writer> table;
   std::optional<reader::live_view> view;
   if (interactive) {
@@ -503,7 +505,7 @@ int main(int argc, char** argv) {
                                 : table ? static_cast<reader::record_sink&>(*table)
                                         : writer;
   sink_target sink_writer(sink);
-  proto_names_target converter(sink_writer, opts.pretty);
+  proto_names_target converter(sink_writer, opts.pretty, opts.addresses);
   reader::chunk_target& target = proto_names ? static_cast<reader::chunk_target&>(converter) : sink_writer;
   reader::run_context run;
   run.interval_ms = static_cast<std::uint32_t>(opts.interval.count() / 1'000'000);

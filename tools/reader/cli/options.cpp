@@ -115,6 +115,10 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
                            filters in the chosen format
       --json-names STYLE   camel: lowerCamelCase JSON names (default), proto:
                            the .proto's snake_case names (--input reads both)
+      --json-addresses STYLE  base64: addresses as protobuf's JSON writes bytes
+                           (default); text: "192.0.2.1", "2001:db8::1", for jq
+                           and log shippers (protobuf's JSON parser does not
+                           read it; --input reads both)
       --capture DIR        also save each pass's raw kernel bytes in DIR
                            (NNNNNN.<table>, .meta.json, .tcp_stats or .snmp)
                            for --replay
@@ -180,7 +184,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   enum : int {
     opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_processes, opt_deltas,
     opt_changes_only, opt_summary_only, opt_input, opt_json_names, opt_sort, opt_reverse, opt_no_interactive,
-    opt_listen, opt_max_ports,
+    opt_listen, opt_max_ports, opt_json_addresses,
     opt_filter  // + the index in filter_options()
   };
   static const struct option own_options[] = {
@@ -199,6 +203,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       {"sort", required_argument, nullptr, opt_sort},
       {"reverse", no_argument, nullptr, opt_reverse},
       {"no-interactive", no_argument, nullptr, opt_no_interactive},
+      {"json-addresses", required_argument, nullptr, opt_json_addresses},
       {"listen", required_argument, nullptr, opt_listen},
       {"max-ports", required_argument, nullptr, opt_max_ports},
       {"help", no_argument, nullptr, 'h'},
@@ -295,6 +300,16 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
           out.names = json_names::proto;
         } else {
           error = "--json-names: '" + value + "' is not one of camel, proto";
+          return std::nullopt;
+        }
+        break;
+      case opt_json_addresses:
+        if (value == "base64") {
+          out.addresses = json_addresses::base64;
+        } else if (value == "text") {
+          out.addresses = json_addresses::text;
+        } else {
+          error = "--json-addresses: '" + value + "' is not one of base64, text";
           return std::nullopt;
         }
         break;
@@ -397,6 +412,10 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   }
   if (out.names == json_names::proto && out.format != output_format::jsonl) {
     error = "--json-names applies to --format jsonl only";
+    return std::nullopt;
+  }
+  if (out.addresses == json_addresses::text && out.format != output_format::jsonl) {
+    error = "--json-addresses applies to --format jsonl only";
     return std::nullopt;
   }
   if (out.pretty && out.format != output_format::jsonl) {

@@ -35,6 +35,7 @@ struct options {
   std::vector<std::string> replay_files;
   std::vector<std::string> input_files;  // --input: archives this tool wrote ("-" = standard input)
   json_names names = json_names::camel;  // --json-names
+  json_addresses addresses = json_addresses::base64;  // --json-addresses
   std::string capture_dir;            // empty = no capture
   std::string netns;                  // Linux: network namespace name or path; empty = ours
   record_filter filter;               // --state, --port, --src, ...

@@ -1,5 +1,8 @@
 #include "codec/json_emitter.hpp"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -114,14 +117,14 @@ char* put_json_string(char* p, std::string_view text) {
 // the field name is a constant: the name's copy then compiles to a few moves.
 class json_visitor {
  public:
-  explicit json_visitor(char* out) : p_(out) {}
+  json_visitor(char* out, json_addresses addresses) : p_(out), addresses_(addresses) {}
   [[nodiscard]] char* end() const { return p_; }
 
   [[gnu::always_inline]] void bytes(int, std::string_view name, std::span<const std::uint8_t> value) {
     if (value.empty()) return;
     key(name);
     *p_++ = '"';
-    p_ = put_base64(p_, value);
+    p_ = addresses_ == json_addresses::text ? write_address_text(value, p_) : put_base64(p_, value);
     *p_++ = '"';
   }
   [[gnu::always_inline]] void enumeration(int, std::string_view name, int value, std::string_view enum_name) {
@@ -172,6 +175,7 @@ class json_visitor {
     *p_++ = ':';
   }
   char* p_;
+  json_addresses addresses_;
   bool first_ = true;
 };
 
@@ -188,10 +192,19 @@ char* put_json_double(char* out, double value) noexcept {
   return out + n;
 }
 
+char* write_address_text(std::span<const std::uint8_t> octets, char* out) noexcept {
+  // inet_ntop writes RFC 5952's form without allocating.
+  char text[INET6_ADDRSTRLEN] = {};
+  if (inet_ntop(octets.size() == 4 ? AF_INET : AF_INET6, octets.data(), text, sizeof text) == nullptr) return out;
+  const std::size_t n = std::strlen(text);
+  std::memcpy(out, text, n);
+  return out + n;
+}
+
 char* write_record_json(const connection_record& record, std::span<const data_source> sources, char* out,
-                        const record_delta* delta) noexcept {
+                        const record_delta* delta, json_addresses addresses) noexcept {
   *out++ = '{';
-  json_visitor visitor(out);
+  json_visitor visitor(out, addresses);
   visit_record_fields(record, sources, visitor, delta);
   char* p = visitor.end();
   *p++ = '}';

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "codec/json_names.hpp"
 #include "core/pass.hpp"
 #include "core/record_delta.hpp"
 
@@ -24,8 +25,14 @@ namespace tcpstats::reader {
 // Writes the record's JSON object at `out`, which has room for
 // max_record_json_size(sources.size()); returns the end. `delta` adds the
 // delta fields (connection_tracker).
+// `addresses` text writes them as "192.0.2.1" (not protobuf's JSON).
 char* write_record_json(const connection_record& record, std::span<const data_source> sources, char* out,
-                        const record_delta* delta = nullptr) noexcept;
+                        const record_delta* delta = nullptr,
+                        json_addresses addresses = json_addresses::base64) noexcept;
+
+// A 4- or 16-byte address as text (RFC 5952) at `out`, which has room for
+// 48 bytes; returns the end.
+char* write_address_text(std::span<const std::uint8_t> octets, char* out) noexcept;
 
 // Writes `text` (valid UTF-8) as a JSON string, escaped as protobuf's
 // printer escapes, at `out`, which has room for 2 + 6 * text.size() bytes;

@@ -1,6 +1,10 @@
 #include "codec/proto_json.hpp"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <array>
 #include <bitset>
 #include <deque>
 #include <bit>
@@ -64,7 +68,8 @@ bool valid_utf8(std::string_view text) {
 
 class wire_reader {
  public:
-  wire_reader(json_names names, std::string* out, std::string& error) : names_(names), out_(out), error_(error) {}
+  wire_reader(json_names names, json_addresses addresses, std::string* out, std::string& error)
+      : names_(names), addresses_(addresses), out_(out), error_(error) {}
 
   bool message(std::string_view wire, std::size_t base, const schema::message_type& type) {
     std::vector<entry> entries;
@@ -241,7 +246,15 @@ class wire_reader {
       case kind::bytes:
         if (printing) {
           *out_ += '"';
-          append_base64(e.bytes);
+          if (addresses_ == json_addresses::text && (e.bytes.size() == 4 || e.bytes.size() == 16)) {
+            const std::size_t old = out_->size();
+            out_->resize(old + 48);
+            const auto* octets = reinterpret_cast<const std::uint8_t*>(e.bytes.data());
+            char* end = write_address_text({octets, e.bytes.size()}, out_->data() + old);
+            out_->resize(static_cast<std::size_t>(end - out_->data()));
+          } else {
+            append_base64(e.bytes);
+          }
           *out_ += '"';
         }
         return true;
@@ -263,6 +276,7 @@ class wire_reader {
   }
 
   json_names names_;
+  json_addresses addresses_;
   std::string* out_;
   std::string& error_;
 };
@@ -508,6 +522,18 @@ class json_reader {
       case kind::bytes: {
         std::string_view text;
         if (v.get_string().get(text) != simdjson::SUCCESS) return fail(f, "expected a string");
+        if (text.find_first_of(".:") != std::string_view::npos) {  // an address as text: never base64
+          std::array<char, 16> octets{};
+          std::array<char, INET6_ADDRSTRLEN> copy{};
+          if (text.size() >= copy.size()) return fail(f, "not an address");
+          std::copy(text.begin(), text.end(), copy.begin());
+          const bool v4 = text.find(':') == std::string_view::npos;
+          if (inet_pton(v4 ? AF_INET : AF_INET6, copy.data(), octets.data()) != 1) return fail(f, "not an address");
+          put_tag(f.number, length_delimited);
+          put_varint(v4 ? 4 : 16);
+          put_bytes({octets.data(), v4 ? 4u : 16u});
+          return true;
+        }
         text = strip_padding(text);
         const std::size_t size = text.size() * 6 / 8;
         if (skip_default && size == 0) return true;
@@ -595,13 +621,13 @@ class json_reader {
 }  // namespace
 
 bool wire_to_json(std::string_view wire, const schema::message_type& type, json_names names, std::string& out,
-                  std::string& error) {
-  wire_reader reader(names, &out, error);
+                  std::string& error, json_addresses addresses) {
+  wire_reader reader(names, addresses, &out, error);
   return reader.message(wire, 0, type);
 }
 
 bool validate_wire(std::string_view wire, const schema::message_type& type, std::string& error) {
-  wire_reader reader(json_names::camel, nullptr, error);
+  wire_reader reader(json_names::camel, json_addresses::base64, nullptr, error);
   return reader.message(wire, 0, type);
 }
 

@@ -21,16 +21,18 @@
 namespace tcpstats::reader {
 
 // Appends `wire` (one message of `type`, no length prefix) as JSON to
-// `out`. On failure returns false and sets `error`.
+// `out`, addresses as `addresses` says. On failure returns false and sets
+// `error`.
 [[nodiscard]] bool wire_to_json(std::string_view wire, const schema::message_type& type, json_names names,
-                                std::string& out, std::string& error);
+                                std::string& out, std::string& error,
+                                json_addresses addresses = json_addresses::base64);
 
 // Checks `wire` as wire_to_json() does, without writing anything.
 [[nodiscard]] bool validate_wire(std::string_view wire, const schema::message_type& type, std::string& error);
 
 // Appends the JSON object `value` as `type`'s wire bytes to `out`, fields in
 // number order (as protobuf serializes them). Both spellings of a field's
-// name are accepted. On failure returns false and sets `error`.
+// name are accepted, and addresses in base64 or as text. On failure returns false and sets `error`.
 [[nodiscard]] bool json_to_wire(simdjson::ondemand::value value, const schema::message_type& type,
                                 std::string& out, std::string& error);
 

@@ -296,27 +296,28 @@ static_assert([]<std::size_t... E>(std::index_sequence<E...>) {
 template <std::size_t E, class Visitor, class T>
 [[gnu::always_inline]] inline void emit(Visitor& v, const T& value) {
   constexpr const schema::field& F = field_of<E>;
+  constexpr int number = F.number;  // a constant, so each tag folds into the code
   if constexpr (std::is_same_v<T, std::optional<ip_address>>) {
-    if (value) v.bytes(F.number, F.json_name, value->octets());
+    if (value) v.bytes(number, F.json_name, value->octets());
   } else if constexpr (std::is_same_v<T, std::optional<tcp_state>>) {
     if (value) {
       const int number = static_cast<int>(*value) + 1;
-      v.enumeration(F.number, F.json_name, number, F.values[static_cast<std::size_t>(number)].name);
+      v.enumeration(number, F.json_name, number, F.values[static_cast<std::size_t>(number)].name);
     }
   } else if constexpr (std::is_same_v<T, enum_number>) {
     if (value.value != 0) {
-      v.enumeration(F.number, F.json_name, value.value, F.values[static_cast<std::size_t>(value.value)].name);
+      v.enumeration(number, F.json_name, value.value, F.values[static_cast<std::size_t>(value.value)].name);
     }
   } else if constexpr (std::is_same_v<T, std::span<const data_source>>) {
-    v.repeated_enum(F.number, F.json_name, value);
+    v.repeated_enum(number, F.json_name, value);
   } else if constexpr (is_optional<T>::value) {
     if (!value) return;
     if constexpr (!F.explicit_presence) {
       if (*value == typename is_optional<T>::value_type{}) return;
     }
-    v.optional(F.number, F.json_name, value);
+    v.optional(number, F.json_name, value);
   } else {  // a plain member (ports, flags): proto3 leaves 0 out
-    if (value != T{}) v.optional(F.number, F.json_name, std::optional<T>(value));
+    if (value != T{}) v.optional(number, F.json_name, std::optional<T>(value));
   }
 }
 

@@ -110,7 +110,7 @@ void batch_writer::write_record(const connection_record& record, const record_de
     const std::string_view separator = records_ == 0 ? ",\"records\":[" : ",";
     char* at = buffer_.reserve(max_record_json_size(sources.size()) + separator.size());
     std::memcpy(at, separator.data(), separator.size());
-    buffer_.commit(write_record_json(record, sources, at + separator.size(), delta));
+    buffer_.commit(write_record_json(record, sources, at + separator.size(), delta, addresses_));
     flush_if_large();
   } else {
     // The record goes after room for its tag and a 3-byte length (records

@@ -13,6 +13,7 @@
 #include "core/byte_buffer.hpp"
 #include "core/pass.hpp"
 #include "codec/batch_fields.hpp"
+#include "codec/json_names.hpp"
 
 namespace tcpstats::reader {
 
@@ -53,7 +54,8 @@ class binary_planner final : public record_sink {
 
 class batch_writer final : public record_sink {
  public:
-  batch_writer(output_format format, bool pretty) : format_(format), pretty_(pretty) {}
+  batch_writer(output_format format, bool pretty, json_addresses addresses = json_addresses::base64)
+      : format_(format), pretty_(pretty), addresses_(addresses) {}
 
   // Sets up the next batch; the decoder then calls start() with the pass's
   // info and add() with each record; finish() completes the batch.
@@ -78,6 +80,7 @@ class batch_writer final : public record_sink {
 
   output_format format_;
   bool pretty_;
+  json_addresses addresses_;
   const pass_info* info_ = nullptr;
   run_context run_;
   std::optional<system_counters> previous_;
