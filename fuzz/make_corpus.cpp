@@ -94,6 +94,10 @@ int main(int argc, char** argv) {
   };
   write("sock_diag_destroy", "two-events",
         netlink_builder().message(20, 0, destroyed(2, 6, 280)).message(20, 0, destroyed(10, 6, 232)).bytes());
+  for (const char* pass : {"000002", "000003"}) {
+    write("sock_diag_destroy", std::string("captured-") + pass,
+          read(root / "tests" / "data" / "linux" / "events" / (std::string(pass) + ".netlink.events")));
+  }
   write("sock_diag_destroy", "udp-skipped", netlink_builder().message(20, 0, destroyed(2, 17, 0)).bytes());
   {
     auto cut = netlink_builder().message(20, 0, destroyed(2, 6, 280)).message(20, 0, destroyed(2, 6, 280)).bytes();

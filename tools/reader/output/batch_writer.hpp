@@ -69,6 +69,9 @@ class batch_writer final : public record_sink {
     run_.elapsed_ns = elapsed_ns;
     run_.connections = counts;
   }
+  // The pass's socket destroy event counts (Linux), known once its records
+  // are; before finish() (a binary batch with a plan has them from prepare()).
+  void set_event_counts(const std::optional<event_counts>& events) { run_.events = events; }
   // Writes the rest of the batch. False if the target refused a write.
   bool finish();
 
