@@ -211,6 +211,59 @@ TEST_CASE("the TIME_WAIT entry a destroyed socket leaves is not a new connection
   }
 }
 
+TEST_CASE("a TIME_WAIT entry before its socket's event: held back a pass, not new", "[reader][tracker][events]") {
+  SECTION("the event comes by the next pass") {
+    pass_runner passes(false);
+    (void)passes.run(events{}, {}, 1 * second);
+    auto out = passes.run(events{}, {time_wait(4096, 40001)}, 2 * second);
+    REQUIRE(out.size() == 1);
+    CHECK_FALSE(out[0].emit);  // counted in the summary only
+    CHECK(passes.tracker.counts()->new_connections == 0u);
+    out = passes.run(events{{destroyed(6, 40001, 1002, 501)}, true}, {time_wait(4096, 40001)}, 3 * second);
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].delta.closed);
+    CHECK(out[1].emit);  // --deltas writes the table's entries
+    CHECK(passes.tracker.counts()->new_connections == 0u);
+    CHECK(passes.run(events{}, {}, 4 * second).empty());
+    CHECK(passes.tracker.counts()->closed == 0u);
+  }
+  SECTION("no event by the next pass: a connection of its own") {
+    pass_runner passes(true);
+    (void)passes.run(events{}, {}, 1 * second);
+    CHECK(passes.run(events{}, {time_wait(4096, 40001)}, 2 * second).size() == 1);
+    const auto out = passes.run(events{}, {time_wait(4096, 40001)}, 3 * second);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].emit);
+    CHECK(passes.tracker.counts()->new_connections == 1u);
+    CHECK(passes.run(events{}, {}, 4 * second).size() == 1);  // and its expiry closes it
+  }
+  SECTION("gone by the next pass: nothing") {
+    pass_runner passes(true);
+    (void)passes.run(events{}, {}, 1 * second);
+    (void)passes.run(events{}, {time_wait(4096, 40001)}, 2 * second);
+    CHECK(passes.run(events{}, {}, 3 * second).empty());
+    CHECK(passes.tracker.counts()->closed == 0u);
+  }
+  SECTION("after a loss a TIME_WAIT entry is new at once; its late event makes its end no close") {
+    pass_runner passes(true);
+    (void)passes.run(events{}, {}, 1 * second);
+    auto out = passes.run(events{{}, false}, {time_wait(4096, 40001)}, 2 * second);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].emit);
+    CHECK(passes.tracker.counts()->new_connections == 1u);
+    out = passes.run(events{{destroyed(6, 40001, 1002, 501)}, true}, {}, 3 * second);
+    REQUIRE(out.size() == 1);  // the socket's closed record; the vanished entry closes nothing
+    CHECK(out[0].record.socket_id == 6u);
+    CHECK(passes.tracker.closed_by_polling() == 0u);
+  }
+  SECTION("the first pass shows the table whole") {
+    pass_runner passes(true);
+    const auto out = passes.run(events{}, {time_wait(4096, 40001)}, 1 * second);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].emit);
+  }
+}
+
 TEST_CASE("a socket dumped just before it was freed: its closed record stands for it", "[reader][tracker][events]") {
   pass_runner passes(false);
   (void)passes.run(events{}, {dumped(5, 40000)}, 1 * second);
@@ -313,6 +366,7 @@ TEST_CASE("a pass with every kind of event and entry at once", "[reader][tracker
     pass2.erase(pass2.begin() + 3);             // gone without its event: waits
     pass2.push_back(time_wait(900, 42000));     // the unseen one's TIME_WAIT entry
     pass2.push_back(dumped(600, 43000));        // new
+    pass2.push_back(time_wait(901, 44000));     // a TIME_WAIT entry whose event has yet to come
     const auto out = passes.run(gone, pass2, 2 * second);
     CHECK(passes.tracker.counts()->new_connections == 1u);
     CHECK(passes.tracker.counts()->closed == 3u);
