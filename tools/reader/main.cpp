@@ -674,6 +674,9 @@ int main(int argc, char** argv) {
     } else if (table) {
       table->prepare(run, previous_counters, target);
     } else {
+      // A frame built whole: binary records take less than the kernel's
+      // bytes for the same sockets.
+      if (opts.format == reader::output_format::binary && !plan) writer.expect_bytes(raw->table.size());
       writer.prepare(run, previous_counters, target, plan ? &*plan : nullptr);
     }
     // The decoder validates the whole dump before the writer sees any of it:

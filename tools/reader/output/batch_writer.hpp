@@ -55,6 +55,9 @@ class batch_writer final : public record_sink {
  public:
   batch_writer(output_format format, bool pretty) : format_(format), pretty_(pretty) {}
 
+  // Makes room for a batch of about `bytes` up front, so that a binary
+  // frame, built whole, is not copied as it grows.
+  void expect_bytes(std::size_t bytes) { (void)buffer_.reserve(bytes); }
   // Sets up the next batch; the decoder then calls start() with the pass's
   // info and add() with each record; finish() completes the batch.
   void prepare(const run_context& run, const std::optional<system_counters>& previous, chunk_target& target,
