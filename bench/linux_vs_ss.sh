@@ -6,7 +6,9 @@
 # --deltas pass (the difference between 11 passes and 1, over 10), and the
 # tool's peak RSS. Raises its own fd limit, and closes every connection on
 # exit.
-#   [TOOL=PATH] bench/linux_vs_ss.sh [BUILD_DIR] [CONNECTIONS]   (defaults: build-bench 9000)
+# BEFORE=PATH also times another build (an earlier commit's), in the same
+# rounds, for before/after figures.
+#   [TOOL=PATH] [BEFORE=PATH] bench/linux_vs_ss.sh [BUILD_DIR] [CONNECTIONS]   (defaults: build-bench 9000)
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build-bench}
@@ -47,9 +49,9 @@ echo "sockets: $(ss -tnH state established | wc -l) established, $(ss -tnHa | wc
 # Each command 7 times, round-robin (so a change in the machine's load hits
 # all alike): median wall time and median CPU time (user + system, from
 # getrusage), in ms.
-python3 - "$tool" "$floor" <<'PY'
+python3 - "$tool" "$floor" "${BEFORE:-}" <<'PY'
 import resource, statistics, subprocess, sys, time
-tool, floor = sys.argv[1], sys.argv[2]
+tool, floor, before = sys.argv[1], sys.argv[2], sys.argv[3]
 commands = {
     "floor": [floor],
     "floor 11": [floor, "11"],
@@ -60,6 +62,9 @@ commands = {
     "deltas 11": [tool, "-c", "11", "-i", "10ms", "--deltas", "--format", "binary", "-o", "/dev/null"],
     "deltas 11 jsonl": [tool, "-c", "11", "-i", "10ms", "--deltas", "--format", "jsonl", "-o", "/dev/null"],
 }
+if before:
+    for name in ("binary", "jsonl", "deltas 1", "deltas 11", "deltas 11 jsonl"):
+        commands["before " + name] = [before] + commands[name][1:]
 wall = {k: [] for k in commands}
 cpu = {k: [] for k in commands}
 for _ in range(7):
@@ -75,8 +80,10 @@ c = {k: statistics.median(v) for k, v in cpu.items()}
 # A steady-state pass: what 10 more passes add, over 10.
 for d in (w, c):
     d["floor pass"] = (d["floor 11"] - d["floor"]) / 10
-    d["deltas pass"] = (d["deltas 11"] - d["deltas 1"]) / 10
-    d["deltas pass jsonl"] = (d["deltas 11 jsonl"] - d["deltas 1"]) / 10
+    for prefix in ("", "before ") if before else ("",):
+        if prefix + "deltas 1" not in d: continue
+        d[prefix + "deltas pass"] = (d[prefix + "deltas 11"] - d[prefix + "deltas 1"]) / 10
+        d[prefix + "deltas pass jsonl"] = (d[prefix + "deltas 11 jsonl"] - d[prefix + "deltas 1"]) / 10
 def row(label, key, floor_key, goal_floor, goal_ss=None):
     text = f"{label:34} {w[key]:7.1f} ms wall {w[key] / w[floor_key]:5.2f}x floor"
     text += f" | {c[key]:7.1f} ms cpu {c[key] / c[floor_key]:5.2f}x floor"
@@ -90,6 +97,11 @@ row("--once --format jsonl", "jsonl", "floor", 1.6, 0.5)
 row("a floor pass of 11", "floor pass", "floor pass", None)
 row("a --deltas pass of 11, binary", "deltas pass", "floor pass", 1.3)
 row("a --deltas pass of 11, jsonl", "deltas pass jsonl", "floor pass", None)
+if before:
+    row("before: --once --format binary", "before binary", "floor", 1.3, 0.5)
+    row("before: --once --format jsonl", "before jsonl", "floor", 1.6, 0.5)
+    row("before: a --deltas pass, binary", "before deltas pass", "floor pass", 1.3)
+    row("before: a --deltas pass, jsonl", "before deltas pass jsonl", "floor pass", None)
 PY
 for format in binary jsonl; do
   rss=$(/usr/bin/time -f %M "$tool" --once --format $format -o /dev/null 2>&1 >/dev/null | tail -1)
