@@ -3,8 +3,9 @@
 // record found with its final byte counts; a receive buffer too small for a
 // burst the tool cannot read (it is stopped), so messages are lost, counted,
 // the lost closes completed from polling, and events still arrive after;
-// another network namespace (--netns); and a capture of it all that
-// --replay turns into the same batches.
+// another network namespace (--netns); a capture of it all that --replay
+// turns into the same batches; and --listen's byte counters, which count
+// connections no pass saw.
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -21,6 +22,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -130,12 +132,14 @@ short_connection connect_and_close(int listener, std::uint16_t port, std::size_t
 class tool_run {
  public:
   explicit tool_run(std::vector<std::string> arguments) {
-    int out[2];
+    int out[2], err[2];
     REQUIRE(pipe2(out, O_CLOEXEC) == 0);
+    REQUIRE(pipe2(err, O_CLOEXEC) == 0);
     pid_ = fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
       dup2(out[1], STDOUT_FILENO);
+      dup2(err[1], STDERR_FILENO);
       arguments.insert(arguments.begin(), tool);
       std::vector<char*> argv;
       for (auto& a : arguments) argv.push_back(a.data());
@@ -144,7 +148,9 @@ class tool_run {
       _exit(127);
     }
     close(out[1]);
+    close(err[1]);
     out_ = out[0];
+    err_ = err[0];
   }
   ~tool_run() {
     if (pid_ > 0) {
@@ -152,6 +158,26 @@ class tool_run {
       waitpid(pid_, nullptr, 0);
     }
     close(out_);
+    close(err_);
+  }
+
+  // Standard error up to the end of the first line holding `text` (20 s at most).
+  std::string stderr_line_with(const std::string& text) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (;;) {
+      if (const auto at = errors_.find(text); at != std::string::npos) {
+        const auto end = errors_.find('\n', at);
+        if (end != std::string::npos) return errors_.substr(0, end);
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      REQUIRE(left.count() > 0);
+      pollfd p{err_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      char chunk[4096];
+      const ssize_t n = read(err_, chunk, sizeof chunk);
+      REQUIRE(n > 0);
+      errors_.append(chunk, static_cast<std::size_t>(n));
+    }
   }
   tool_run(const tool_run&) = delete;
   tool_run& operator=(const tool_run&) = delete;
@@ -191,8 +217,8 @@ class tool_run {
 
  private:
   pid_t pid_ = -1;
-  int out_ = -1;
-  std::string buffer_;
+  int out_ = -1, err_ = -1;
+  std::string buffer_, errors_;
 };
 
 // Waits (at most 5 s) until every thread of `pid` is stopped: SIGSTOP
@@ -521,4 +547,59 @@ TEST_CASE("a capture keeps each pass's events; --replay reproduces the live batc
     closed_by_events += s.connections_closed_by_events();
   }
   CHECK(closed_by_events >= 202u);  // the 100 connections' sockets, and the pair every pass saw
+}
+
+namespace {
+
+// GET /metrics from 127.0.0.1:port (HTTP/1.0: the server closes after it).
+std::string scrape(std::uint16_t port) {
+  fd_guard s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const sockaddr_in a = loopback(port);
+  REQUIRE(connect(s.fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+  const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  REQUIRE(send(s.fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+  std::string reply;
+  char chunk[65536];
+  for (ssize_t n; (n = recv(s.fd, chunk, sizeof chunk, 0)) > 0;) reply.append(chunk, static_cast<std::size_t>(n));
+  return reply;
+}
+
+// The value of the sample line starting with `prefix` ("name{labels}"), or -1.
+double sample(const std::string& text, const std::string& prefix) {
+  for (std::size_t at = 0; (at = text.find(prefix, at)) != std::string::npos; ++at) {
+    if (at != 0 && text[at - 1] != '\n') continue;
+    return std::strtod(text.c_str() + at + prefix.size(), nullptr);
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("--listen: connections no pass saw count in the byte counters", "[live][events][metrics]") {
+  std::uint16_t port = 0;
+  const fd_guard listener = listen_loopback(port);
+  tool_run run({"-i", "1s", "--listen", "127.0.0.1:0"});
+  const std::string serving = run.stderr_line_with("/metrics");
+  const auto colon = serving.rfind(':');
+  REQUIRE(colon != std::string::npos);
+  const auto metrics_port = static_cast<std::uint16_t>(std::strtoul(serving.c_str() + colon + 1, nullptr, 10));
+  const auto passes = [&] { return sample(scrape(metrics_port), "tcpstats_passes_total "); };
+  const auto wait_for_passes = [&](double at_least) {
+    for (int i = 0; i < 100 && passes() < at_least; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    REQUIRE(passes() >= at_least);
+  };
+  wait_for_passes(1);
+  const double before = passes();
+  std::uint64_t received = 0, sent = 0;
+  for (std::size_t i = 0; i < 100; ++i) {
+    const auto c = connect_and_close(listener.fd, port, 1000 + i, 300 + i);
+    received += (c.up + 1) + (c.down + 1);  // the server's and the client's bytes_received
+    sent += (c.up + 2) + (c.down + 1);      // bytes_acked: with the FINs, and the client's SYN
+  }
+  wait_for_passes(before + 2);
+  const std::string text = scrape(metrics_port);
+  const std::string labels = "{port=\"" + std::to_string(port) + "\"} ";
+  CHECK(sample(text, "tcpstats_bytes_received_total" + labels) == static_cast<double>(received));
+  CHECK(sample(text, "tcpstats_bytes_sent_total" + labels) == static_cast<double>(sent));
+  CHECK(run.finish() == 0);
 }
