@@ -1,16 +1,23 @@
 #!/bin/sh
-# tcpstats-reader against `ss -tin` on a host with 9,000 established
-# loopback connections (18,000 TCP sockets): median wall time of 7 runs
-# each, in the same run, and the tool's peak RSS. Raises its own fd limit,
-# and closes every connection on exit.
-#   bench/linux_vs_ss.sh [BUILD_DIR] [CONNECTIONS]   (defaults: build-bench 9000)
+# tcpstats-reader against the kernel's floor (bench/netlink_floor: the same
+# two dump requests, datagrams discarded) and `ss -tin` on a host with
+# 9,000 established loopback connections (18,000 TCP sockets), all in the
+# same run: median wall and CPU time of 7 runs each, a steady-state
+# --deltas pass (the difference between 11 passes and 1, over 10), and the
+# tool's peak RSS. Raises its own fd limit, and closes every connection on
+# exit.
+# BEFORE=PATH also times another build (an earlier commit's), in the same
+# rounds, for before/after figures.
+#   [TOOL=PATH] [BEFORE=PATH] bench/linux_vs_ss.sh [BUILD_DIR] [CONNECTIONS]   (defaults: build-bench 9000)
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build-bench}
 connections=${2:-9000}
 [ -f "$build/build.ninja" ] || meson setup "$build" --buildtype=release >/dev/null
-ninja -C "$build" tools/reader/tcpstats-reader >/dev/null
-tool=$build/tools/reader/tcpstats-reader
+ninja -C "$build" tools/reader/tcpstats-reader bench/netlink_floor >/dev/null
+# TOOL=PATH times another build of the tool (an earlier commit's) instead.
+tool=${TOOL:-$build/tools/reader/tcpstats-reader}
+floor=$build/bench/netlink_floor
 ulimit -n $((connections * 2 + 1000))
 
 fifo=$(mktemp -u)
@@ -39,23 +46,64 @@ until grep -q ready "$fifo.ready" 2>/dev/null; do sleep 0.2; done
 cat "$fifo.err" >&2
 echo "sockets: $(ss -tnH state established | wc -l) established, $(ss -tnHa | wc -l) in all"
 
-median_us() {  # median_us COMMAND...: median wall time of 7 runs, µs
-  times=""
-  for _ in 1 2 3 4 5 6 7; do
-    start=$(date +%s%N)
-    "$@" >/dev/null
-    end=$(date +%s%N)
-    times="$times $(( (end - start) / 1000 ))"
-  done
-  printf '%s\n' $times | sort -n | sed -n 4p
+# Each command 7 times, round-robin (so a change in the machine's load hits
+# all alike): median wall time and median CPU time (user + system, from
+# getrusage), in ms.
+python3 - "$tool" "$floor" "${BEFORE:-}" <<'PY'
+import resource, statistics, subprocess, sys, time
+tool, floor, before = sys.argv[1], sys.argv[2], sys.argv[3]
+commands = {
+    "floor": [floor],
+    "floor 11": [floor, "11"],
+    "ss": ["ss", "-tin"],
+    "binary": [tool, "--once", "--format", "binary", "-o", "/dev/null"],
+    "jsonl": [tool, "--once", "--format", "jsonl", "-o", "/dev/null"],
+    "deltas 1": [tool, "--once", "--deltas", "--format", "binary", "-o", "/dev/null"],
+    "deltas 11": [tool, "-c", "11", "-i", "10ms", "--deltas", "--format", "binary", "-o", "/dev/null"],
+    "deltas 11 jsonl": [tool, "-c", "11", "-i", "10ms", "--deltas", "--format", "jsonl", "-o", "/dev/null"],
 }
-ss_us=$(median_us ss -tin)
-binary_us=$(median_us "$tool" --once --format binary -o /dev/null)
-jsonl_us=$(median_us "$tool" --once --format jsonl -o /dev/null)
-echo "ss -tin:                  ${ss_us} us"
-echo "tcpstats-reader binary:   ${binary_us} us  ratio $(awk "BEGIN{printf \"%.3f\", $binary_us/$ss_us}") (goal <= 0.25)"
-echo "tcpstats-reader jsonl:    ${jsonl_us} us  ratio $(awk "BEGIN{printf \"%.3f\", $jsonl_us/$ss_us}") (goal <= 0.40)"
+if before:
+    for name in ("binary", "jsonl", "deltas 1", "deltas 11", "deltas 11 jsonl"):
+        commands["before " + name] = [before] + commands[name][1:]
+wall = {k: [] for k in commands}
+cpu = {k: [] for k in commands}
+for _ in range(7):
+    for name, argv in commands.items():
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        wall[name].append((time.perf_counter() - start) * 1e3)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[name].append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1e3)
+w = {k: statistics.median(v) for k, v in wall.items()}
+c = {k: statistics.median(v) for k, v in cpu.items()}
+# A steady-state pass: what 10 more passes add, over 10.
+for d in (w, c):
+    d["floor pass"] = (d["floor 11"] - d["floor"]) / 10
+    for prefix in ("", "before ") if before else ("",):
+        if prefix + "deltas 1" not in d: continue
+        d[prefix + "deltas pass"] = (d[prefix + "deltas 11"] - d[prefix + "deltas 1"]) / 10
+        d[prefix + "deltas pass jsonl"] = (d[prefix + "deltas 11 jsonl"] - d[prefix + "deltas 1"]) / 10
+def row(label, key, floor_key, goal_floor, goal_ss=None):
+    text = f"{label:34} {w[key]:7.1f} ms wall {w[key] / w[floor_key]:5.2f}x floor"
+    text += f" | {c[key]:7.1f} ms cpu {c[key] / c[floor_key]:5.2f}x floor"
+    if goal_floor: text += f" (goal <= {goal_floor})"
+    if goal_ss: text += f"; {w[key] / w['ss']:4.2f}x ss wall, {c[key] / c['ss']:4.2f}x ss cpu (goal <= {goal_ss})"
+    print(text)
+row("floor (2 dumps, discarded)", "floor", "floor", None)
+row("ss -tin", "ss", "floor", None)
+row("--once --format binary", "binary", "floor", 1.3, 0.5)
+row("--once --format jsonl", "jsonl", "floor", 1.6, 0.5)
+row("a floor pass of 11", "floor pass", "floor pass", None)
+row("a --deltas pass of 11, binary", "deltas pass", "floor pass", 1.3)
+row("a --deltas pass of 11, jsonl", "deltas pass jsonl", "floor pass", None)
+if before:
+    row("before: --once --format binary", "before binary", "floor", 1.3, 0.5)
+    row("before: --once --format jsonl", "before jsonl", "floor", 1.6, 0.5)
+    row("before: a --deltas pass, binary", "before deltas pass", "floor pass", 1.3)
+    row("before: a --deltas pass, jsonl", "before deltas pass jsonl", "floor pass", None)
+PY
 for format in binary jsonl; do
   rss=$(/usr/bin/time -f %M "$tool" --once --format $format -o /dev/null 2>&1 >/dev/null | tail -1)
-  echo "peak RSS, $format:        ${rss} KiB (goal <= 65536)"
+  echo "peak RSS, --once --format $format: ${rss} KiB"
 done

@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!reparsed) std::abort();
   if (reparsed->hostname != meta->hostname || reparsed->timestamp_ns != meta->timestamp_ns ||
       reparsed->os_release != meta->os_release || reparsed->source != meta->source ||
-      reparsed->tcp_now_ms != meta->tcp_now_ms) {
+      reparsed->tcp_now_ms != meta->tcp_now_ms || reparsed->events_dropped != meta->events_dropped) {
     std::abort();
   }
   return 0;

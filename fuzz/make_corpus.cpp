@@ -81,6 +81,29 @@ int main(int argc, char** argv) {
   write("sock_diag", "one-socket", netlink_builder().message(20, 2, one).done().bytes());
   write("sock_diag", "interrupted", netlink_builder().message(20, 0x12, one).done().done().bytes());
   write("sock_diag", "kernel-error", netlink_builder().error(-13).bytes());
+  // Destroy events as the kernel sends them: INET_DIAG_PROTOCOL, then the
+  // final tcp_info (280 bytes on 6.x, 232 on 5.x); a UDP one (skipped), a
+  // stream cut inside its second message.
+  const auto destroyed = [](std::uint8_t family, std::uint8_t protocol, std::size_t info_length) {
+    return diag_payload(family, 7)
+        .ports(41494, 40795)
+        .u32_at(44, 11)
+        .attribute(10, {std::byte{protocol}})
+        .attribute(2, std::vector<std::byte>(info_length, std::byte{3}))
+        .bytes();
+  };
+  write("sock_diag_destroy", "two-events",
+        netlink_builder().message(20, 0, destroyed(2, 6, 280)).message(20, 0, destroyed(10, 6, 232)).bytes());
+  for (const char* pass : {"000002", "000003"}) {
+    write("sock_diag_destroy", std::string("captured-") + pass,
+          read(root / "tests" / "data" / "linux" / "events" / (std::string(pass) + ".netlink.events")));
+  }
+  write("sock_diag_destroy", "udp-skipped", netlink_builder().message(20, 0, destroyed(2, 17, 0)).bytes());
+  {
+    auto cut = netlink_builder().message(20, 0, destroyed(2, 6, 280)).message(20, 0, destroyed(2, 6, 280)).bytes();
+    cut.resize(cut.size() - 100);
+    write("sock_diag_destroy", "truncated", cut);
+  }
   // Any bytes seed the round trip; a few of different lengths.
   for (int i = 0; i < 4; ++i) write("xnu_roundtrip", "seed-" + std::to_string(i), std::vector<std::byte>(i * 7 + 1, std::byte(i)));
   // FreeBSD: the committed samples (first byte: the release, 12 + byte % 5),

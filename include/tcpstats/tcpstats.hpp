@@ -21,6 +21,7 @@
 #include "tcpstats/ip_address.hpp"
 #include "tcpstats/layout_field.hpp"
 #include "tcpstats/single_pass_iterator.hpp"
+#include "tcpstats/sock_diag/destroy.hpp"
 #include "tcpstats/sock_diag/dump.hpp"
 #include "tcpstats/sock_diag/inet_diag.hpp"
 #include "tcpstats/sock_diag/materialize.hpp"

@@ -153,6 +153,11 @@ void fill_summary(const pass_info& p, const state_tally& tally, const run_contex
     out.set_connections_closed(run.connections->closed);
     out.set_connections_unchanged(run.connections->unchanged);
   }
+  if (run.events) {
+    out.set_connections_closed_by_events(run.events->closed_by_events);
+    out.set_connections_closed_by_polling(run.events->closed_by_polling);
+    out.set_events_dropped(run.events->dropped);
+  }
   if (p.kernel_state_counts) {
     for (std::size_t state = 0; state < p.kernel_state_counts->size(); ++state) {
       auto* bucket = out.add_kernel_state_counts();

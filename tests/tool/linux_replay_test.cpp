@@ -1,7 +1,8 @@
 // Replaying committed Linux sock_diag dumps: one captured by
 // `tcpstats-reader --capture`, one by `ss -t -i -a -D`, both taken here
 // with `ss -tinHeOa` printed at the same moment (ss-capture.ss.txt) as the
-// expected values; and malformed netlink input of every kind.
+// expected values; malformed netlink input of every kind; and a captured
+// run with socket destroy events (events/), replayed to its closed records.
 #include <catch2/catch.hpp>
 
 #include <google/protobuf/util/json_util.h>
@@ -10,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
+#include <unistd.h>
 
 #include "ss_output.hpp"
 #include "subprocess.hpp"
@@ -188,4 +191,106 @@ TEST_CASE("malformed netlink input: one error line with its byte offset", "[linu
   std::memset(zero.data(), 0, 4);
   CHECK(attempt("zero", zero).err.find("byte 0: record declares length 0") != std::string::npos);
   fs::remove_all(dir);
+}
+
+namespace {
+
+std::vector<pb::BatchMessage> replay_events(const std::string& dir, std::vector<std::string> options) {
+  std::vector<std::string> args{tool};
+  args.insert(args.end(), options.begin(), options.end());
+  args.emplace_back("--replay");
+  for (const char* pass : {"000001", "000002", "000003"}) args.push_back(dir + pass + ".netlink");
+  const auto result = run_process(args);
+  INFO(result.err);
+  REQUIRE(result.exit_status == 0);
+  std::vector<pb::BatchMessage> batches;
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);) {
+    REQUIRE(google::protobuf::util::JsonStringToMessage(line, &batches.emplace_back()).ok());
+  }
+  return batches;
+}
+
+const pb::TcpSocketRecord* closed_record(const pb::BatchMessage& batch, std::uint32_t local, std::uint32_t remote) {
+  for (const auto& r : batch.records()) {
+    if (r.closed() && r.local_port() == local && r.remote_port() == remote) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("a capture with destroy events replays to every close's final values", "[linux][replay][events]") {
+  const auto batches = replay_events(data + "events/", {"--changes-only"});
+  REQUIRE(batches.size() == 3);
+  CHECK(batches[0].records_size() == 3);  // the listener and L
+  CHECK(batches[0].summary().connections_closed_by_events() == 0u);
+
+  // Three connections no pass saw: each socket's final counts (a side's
+  // bytes plus its FIN; the client's SYN too).
+  const auto& second = batches[1];
+  CHECK(second.records_size() == 6);
+  std::uint32_t client_ports[3] = {55760, 55766, 55780};
+  std::uint64_t up[3] = {1000, 2000, 3000}, down[3] = {500, 700, 900};
+  for (int i = 0; i < 3; ++i) {
+    const auto* client = closed_record(second, client_ports[i], 8080);
+    const auto* server = closed_record(second, 8080, client_ports[i]);
+    REQUIRE(client != nullptr);
+    REQUIRE(server != nullptr);
+    CHECK(client->state() == pb::TCP_STATE_CLOSED);
+    CHECK(client->bytes_acked() == up[i] + 2);
+    CHECK(client->bytes_received() == down[i] + 1);
+    CHECK(server->bytes_acked() == down[i] + 1);
+    CHECK(server->bytes_received() == up[i] + 1);
+    CHECK_FALSE(client->has_uid());
+    CHECK_FALSE(client->has_delta_bytes_acked());
+  }
+  // Their clients' TIME_WAIT entries are in the table, not new connections.
+  CHECK(second.summary().total_sockets() == 6u);
+  CHECK(second.summary().connections_new() == 0u);
+  CHECK(second.summary().connections_closed() == 6u);
+  CHECK(second.summary().connections_closed_by_events() == 6u);
+  CHECK(second.summary().connections_closed_by_polling() == 0u);
+  CHECK(second.summary().events_dropped() == 0u);
+
+  // L, which every pass saw: matched by its cookie, with its deltas.
+  const auto& third = batches[2];
+  const auto* client = closed_record(third, 55754, 8080);
+  const auto* server = closed_record(third, 8080, 55754);
+  REQUIRE(client != nullptr);
+  REQUIRE(server != nullptr);
+  CHECK(client->socket_id() == batches[0].records(2).socket_id());
+  CHECK(client->bytes_acked() == 5002u);
+  CHECK(client->delta_bytes_acked() == 1001u);  // the 1,000 bytes and the FIN
+  CHECK(server->bytes_received() == 5001u);
+  CHECK(server->delta_bytes_received() == 1001u);
+  CHECK(client->connection_age_ms() >= 1900u);  // first seen two passes before
+  CHECK(third.summary().connections_closed_by_events() == 2u);
+  CHECK(third.records_size() == 2);
+}
+
+TEST_CASE("destroy events need --deltas; with --deltas the TIME_WAIT entries are written", "[linux][replay][events]") {
+  for (const auto& batch : replay_events(data + "events/", {})) {
+    CHECK_FALSE(batch.summary().has_connections_closed_by_events());
+    for (const auto& r : batch.records()) CHECK_FALSE(r.closed());
+  }
+  const auto batches = replay_events(data + "events/", {"--deltas"});
+  REQUIRE(batches.size() == 3);
+  int time_waits = 0;
+  for (const auto& r : batches[1].records()) time_waits += r.state() == pb::TCP_STATE_TIME_WAIT ? 1 : 0;
+  CHECK(time_waits == 3);
+  CHECK(batches[1].summary().connections_new() == 0u);
+}
+
+TEST_CASE("a malformed events file is an error naming it, with the byte offset", "[linux][replay][events]") {
+  const fs::path dir = fs::temp_directory_path() / ("tcpstats-events-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  for (const auto& entry : fs::directory_iterator(data + "events/")) fs::copy(entry.path(), dir / entry.path().filename());
+  fs::resize_file(dir / "000002.netlink.events", 380 + 100);  // inside the second message
+  const auto result = run_process({tool, "--changes-only", "--replay", (dir / "000001.netlink").string(),
+                                   (dir / "000002.netlink").string()});
+  fs::remove_all(dir);
+  CHECK(result.exit_status == 1);
+  CHECK(result.err == "tcpstats-reader: " + (dir / "000002.netlink").string() +
+                          ".events: byte 380: record runs past the end of the buffer\n");
 }

@@ -364,6 +364,10 @@ TEST_CASE("metadata and summary encode exactly like protobuf", "[reader][encodin
       run.connections = reader::tracker_counts{static_cast<std::uint32_t>(rng()), static_cast<std::uint32_t>(rng()),
                                                static_cast<std::uint32_t>(rng() % 2 ? rng() : 0)};
     }
+    if (rng() % 3 == 0) {
+      run.events = reader::event_counts{static_cast<std::uint32_t>(rng() % 2 ? rng() : 0),
+                                        static_cast<std::uint32_t>(rng()), rng() % 2 ? rng() : 0};
+    }
     const reader::state_tally tally = random_tally(rng);
 
     pb::CollectionMetadata metadata;

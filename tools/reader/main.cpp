@@ -23,6 +23,7 @@
 #include "pipeline/decode.hpp"
 #include "sources/live.hpp"
 #if defined(__linux__)
+#include "sources/linux/destroy_events.hpp"
 #include "sources/linux/processes.hpp"
 #endif
 #include "sources/meta_file.hpp"
@@ -213,9 +214,20 @@ class tracking_sink final : public reader::record_sink {
     sequence_ = sequence;
     live_clock_ns_ = live_clock_ns;
   }
+  // The pass's socket destroy events (Linux): handed to the tracker before
+  // the table's records; null when events are off for the pass.
+  void set_destroyed(const std::vector<tcpstats::connection_record>* destroyed, bool complete) {
+    destroyed_ = destroyed;
+    complete_ = complete;
+  }
+  // Which untracked destroyed connections to keep (the filters).
+  void set_untracked_filter(reader::connection_tracker::record_predicate keep) { keep_untracked_ = std::move(keep); }
   void start(const reader::pass_info& info) override {
     tracker_.start_pass(sequence_, live_clock_ns_ ? live_clock_ns_ : pass_clock(info));
     next_->start(info);
+    if (!destroyed_) return;
+    tracker_.expect_destroy_events(complete_);
+    for (const auto& record : *destroyed_) tracker_.observe_destroyed(record, keep_untracked_, forward_);
   }
   void add(const tcpstats::connection_record& record) override { tracker_.observe(record, forward_); }
   // After the last record: the closed ones.
@@ -230,6 +242,9 @@ class tracking_sink final : public reader::record_sink {
   reader::record_sink* next_ = nullptr;
   std::uint64_t sequence_ = 0;
   std::optional<std::uint64_t> live_clock_ns_;
+  const std::vector<tcpstats::connection_record>* destroyed_ = nullptr;
+  bool complete_ = false;
+  reader::connection_tracker::record_predicate keep_untracked_;
   const reader::connection_tracker::record_consumer forward_ =
       [this](const tcpstats::connection_record& record, const reader::record_delta& delta, bool emit) {
         next_->add_tracked(record, delta, emit);
@@ -519,6 +534,31 @@ int main(int argc, char** argv) {
   std::optional<tracking_sink> tracking;
   if (tracker) tracking.emplace(*tracker);
   const bool single_pass = opts.count == 1 || (replay && opts.replay_files.size() == 1);
+  // A destroyed connection no pass saw has no state to filter on (the
+  // kernel reports CLOSE): every other filter applies.
+  reader::record_filter untracked_filter = opts.filter;
+  untracked_filter.states.reset();
+  if (tracking) {
+    tracking->set_untracked_filter(
+        [&untracked_filter](const tcpstats::connection_record& r) { return untracked_filter.matches(r); });
+  }
+#if defined(__linux__)
+  // Socket destroy events: joined before the first pass, in the namespace
+  // collected, drained by a thread of their own.
+  std::optional<reader::destroy_event_reader> events;
+  if (tracker && opts.events && !replay && opts.count != 1) {
+    reader::destroy_events_options event_options;
+    event_options.ipv4 = opts.filter.ipv4;
+    event_options.ipv6 = opts.filter.ipv6;
+    event_options.receive_buffer = opts.events_buffer;
+    events.emplace();
+    if (!events->start(event_options, error)) {
+      std::cerr << "tcpstats-reader: " << error << ": closed connections come from polling only\n";
+      events.reset();
+    }
+  }
+#endif
+  std::vector<tcpstats::connection_record> destroyed;
   // The tracker, when on, sits between the filters and the output.
   const auto tracked = [&tracking](reader::record_sink& next, std::uint64_t sequence,
                                    std::optional<std::uint64_t> live_clock) -> reader::record_sink& {
@@ -575,6 +615,10 @@ int main(int argc, char** argv) {
         break;
       }
       where = reader::live_table_name(live_source);
+#if defined(__linux__)
+      // After the dump: what was freed while it ran is in this pass too.
+      if (events) raw->meta.events_dropped = events->take(raw->destroy_events.emplace());
+#endif
     }
     note_unreadable_counters(*raw, warn);
 
@@ -583,6 +627,17 @@ int main(int argc, char** argv) {
         !reader::write_raw_pass(opts.capture_dir, index + 1, source, *raw, error)) {
       return fail(exit_io, error);
     }
+    // The events of the pass, when tracking (live, or a capture that kept them).
+    const bool with_events = tracking && raw->destroy_events;
+    if (with_events && !reader::decode_destroy_events(*raw->destroy_events, destroyed, error)) {
+      return fail(exit_malformed, (replay ? where + ".events" : std::string("destroy events")) + ": " + error);
+    }
+    if (tracking) tracking->set_destroyed(with_events ? &destroyed : nullptr, raw->meta.events_dropped.value_or(0) == 0);
+    const auto event_counts = [&]() -> std::optional<reader::event_counts> {
+      if (!with_events || !opts.deltas) return std::nullopt;  // (--listen alone writes no closed records)
+      return reader::event_counts{tracker->closed_by_events(), tracker->closed_by_polling(),
+                                  raw->meta.events_dropped.value_or(0)};
+    };
     run.batch_sequence = index + 1;
     // Live passes are timed on the monotonic clock, replayed ones by their
     // meta files' timestamps (known once decoding starts).
@@ -621,6 +676,9 @@ int main(int argc, char** argv) {
     } else if (table) {
       table->prepare(run, previous_counters, target);
     } else {
+      // A frame built whole: binary records take less than the kernel's
+      // bytes for the same sockets.
+      if (opts.format == reader::output_format::binary && !plan) writer.expect_bytes(raw->table.size());
       writer.prepare(run, previous_counters, target, plan ? &*plan : nullptr);
     }
     // The decoder validates the whole dump before the writer sees any of it:
@@ -650,6 +708,7 @@ int main(int argc, char** argv) {
       table->set_pass_context(run.elapsed_ns, counts);
     } else {
       writer.set_pass_context(run.elapsed_ns, counts);
+      writer.set_event_counts(event_counts());
     }
 #if defined(__linux__)
     if (owners && owners->unattributed() != 0 && !said_unattributed) {

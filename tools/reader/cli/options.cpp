@@ -12,6 +12,26 @@
 
 namespace tcpstats::reader {
 
+std::optional<std::size_t> parse_size(std::string_view text) {
+  std::size_t unit = 1;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 'K': case 'k': unit = std::size_t{1} << 10; break;
+      case 'M': case 'm': unit = std::size_t{1} << 20; break;
+      case 'G': case 'g': unit = std::size_t{1} << 30; break;
+      default: break;
+    }
+    if (unit != 1) text.remove_suffix(1);
+  }
+  std::size_t number = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  if (number > (std::size_t{1} << 30) / unit) return std::nullopt;
+  const std::size_t size = number * unit;
+  if (size < 4096) return std::nullopt;
+  return size;
+}
+
 std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   std::size_t digits = 0;
   while (digits < text.size() && ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.')) ++digits;
@@ -138,6 +158,15 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
                            is new, its state changed or a counter changed
                            (timers and ages do not count); the summary
                            always counts every connection
+      --no-events          Linux: without the kernel's socket destroy events.
+                           With them (the default for live --deltas,
+                           --changes-only and --listen runs), every
+                           connection closed since the previous pass, also
+                           one no pass saw, gets its closed record with its
+                           final tcp_info
+      --events-buffer SIZE receive buffer for the destroy events: bytes, or
+                           with K, M or G (default 32M; above
+                           net.core.rmem_max it needs CAP_NET_ADMIN)
 
 Metrics (Prometheus, OpenMetrics):
       --listen HOST:PORT   serve GET /metrics on HOST:PORT from the last
@@ -183,8 +212,8 @@ error; 3 a file could not be read or written; 4 live collection failed.
 std::optional<options> parse_options(int argc, char** argv, std::string& error) {
   enum : int {
     opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_processes, opt_deltas,
-    opt_changes_only, opt_summary_only, opt_input, opt_json_names, opt_sort, opt_reverse, opt_no_interactive,
-    opt_listen, opt_max_ports, opt_json_addresses,
+    opt_changes_only, opt_no_events, opt_events_buffer, opt_summary_only, opt_input, opt_json_names, opt_sort,
+    opt_reverse, opt_no_interactive, opt_listen, opt_max_ports, opt_json_addresses,
     opt_filter  // + the index in filter_options()
   };
   static const struct option own_options[] = {
@@ -196,6 +225,8 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       {"processes", no_argument, nullptr, opt_processes},
       {"deltas", no_argument, nullptr, opt_deltas},
       {"changes-only", no_argument, nullptr, opt_changes_only},
+      {"no-events", no_argument, nullptr, opt_no_events},
+      {"events-buffer", required_argument, nullptr, opt_events_buffer},
       {"no-header", no_argument, nullptr, 'H'},
       {"summary-only", no_argument, nullptr, opt_summary_only},
       {"input", required_argument, nullptr, opt_input},
@@ -318,6 +349,16 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       case opt_processes: out.processes = true; break;
       case opt_deltas: out.deltas = true; break;
       case opt_changes_only: out.deltas = out.changes_only = true; break;
+      case opt_no_events: out.events = false; break;
+      case opt_events_buffer: {
+        const auto size = parse_size(value);
+        if (!size) {
+          error = "--events-buffer: '" + value + "' is not a size from 4K to 1G (e.g. 262144, 512K, 32M)";
+          return std::nullopt;
+        }
+        out.events_buffer = *size;
+        break;
+      }
       case opt_sort:
         out.sort = parse_sort_key(value);
         if (!out.sort) {
@@ -372,6 +413,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
     const char* live_only = !out.replay_files.empty() ? "--replay"
                             : !out.capture_dir.empty() ? "--capture"
                             : out.deltas             ? (out.changes_only ? "--changes-only" : "--deltas")
+                            : !out.events            ? "--no-events"
                             : out.processes          ? "--processes"
                             : !out.netns.empty()     ? "--netns"
                             : out.interval_given     ? "--interval"

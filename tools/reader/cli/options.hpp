@@ -42,6 +42,8 @@ struct options {
   bool processes = false;             // Linux: attribute sockets to pid, fd, command
   bool deltas = false;                // follow connections: deltas, rates, closed records
   bool changes_only = false;          // implies deltas: only new or changed connections
+  bool events = true;                 // Linux, with deltas: socket destroy events (--no-events)
+  std::size_t events_buffer = std::size_t{32} << 20;  // their receive buffer, bytes
   std::optional<listen_address> listen;  // serve GET /metrics; batches only with -o
   std::size_t max_ports = 100;        // --max-ports: label sets before "other"
   std::optional<sort_key> sort;       // table: --sort (the live view: activity unless given)
@@ -50,6 +52,9 @@ struct options {
   bool help = false;
   bool version = false;
 };
+
+// "262144", "512K", "32M", "1G": a size in bytes from 4 KiB to 1 GiB.
+[[nodiscard]] std::optional<std::size_t> parse_size(std::string_view text);
 
 // "1", "0.5", "500ms", "2s", "1.5m": a positive duration of at most a day.
 [[nodiscard]] std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);

@@ -110,6 +110,12 @@ void visit_summary_fields(const summary_inputs& in, Visitor& v) {
   v.optional(32, "connectionsNew", count(&tracker_counts::new_connections));
   v.optional(33, "connectionsClosed", count(&tracker_counts::closed));
   v.optional(34, "connectionsUnchanged", count(&tracker_counts::unchanged));
+  const auto events = [&in](auto event_counts::*member) {
+    return in.run.events ? std::optional((*in.run.events).*member) : std::nullopt;
+  };
+  v.optional(35, "connectionsClosedByEvents", events(&event_counts::closed_by_events));
+  v.optional(36, "connectionsClosedByPolling", events(&event_counts::closed_by_polling));
+  v.optional(37, "eventsDropped", events(&event_counts::dropped));
   v.kernel_state_counts(200, "kernelStateCounts", in.info.kernel_state_counts);
 }
 

@@ -350,12 +350,15 @@ inline constexpr field SystemSummary_fields[] = {
     {32, "connectionsNew", "connections_new", kind::uint32, false, true, {}, nullptr},
     {33, "connectionsClosed", "connections_closed", kind::uint32, false, true, {}, nullptr},
     {34, "connectionsUnchanged", "connections_unchanged", kind::uint32, false, true, {}, nullptr},
+    {35, "connectionsClosedByEvents", "connections_closed_by_events", kind::uint32, false, true, {}, nullptr},
+    {36, "connectionsClosedByPolling", "connections_closed_by_polling", kind::uint32, false, true, {}, nullptr},
+    {37, "eventsDropped", "events_dropped", kind::uint64, false, true, {}, nullptr},
     {200, "kernelStateCounts", "kernel_state_counts", kind::message, true, true, {}, &StateBucket_type},
 };
 inline constexpr std::int16_t SystemSummary_by_number[] = {
     -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
     15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
-    31, 32, 33, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    31, 32, 33, 34, 35, 36, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
@@ -365,7 +368,7 @@ inline constexpr std::int16_t SystemSummary_by_number[] = {
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, 34,
+    -1, -1, -1, -1, -1, -1, -1, -1, 37,
 };
 inline constexpr message_type SystemSummary_type{"SystemSummary", SystemSummary_fields, SystemSummary_by_number};
 

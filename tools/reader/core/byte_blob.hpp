@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tcpstats::reader {
@@ -15,6 +16,9 @@ class byte_blob {
  public:
   byte_blob() = default;
   explicit byte_blob(std::vector<std::byte> bytes);
+  // `view`, kept valid by `owner` (shared: the blob may be copied).
+  byte_blob(std::shared_ptr<const void> owner, std::span<const std::byte> view)
+      : owner_(std::move(owner)), view_(view) {}
 
   // Maps FILE, or reads it when it cannot be mapped (a pipe). On failure
   // returns empty and sets `error` to one line naming the file.

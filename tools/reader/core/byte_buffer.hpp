@@ -8,8 +8,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
-#include <memory>
 #include <string_view>
+
+#include "core/page_region.hpp"
 
 namespace tcpstats::reader {
 
@@ -23,10 +24,10 @@ class byte_buffer {
   // A pointer where at least `n` more bytes may be written.
   [[nodiscard]] char* reserve(std::size_t n) {
     if (n > capacity_ - std::min(end_, capacity_)) grow(n);
-    return data_.get() + end_;
+    return data_ + end_;
   }
   // Marks everything up to `end` (from the last reserve()) as written.
-  void commit(char* end) noexcept { end_ = static_cast<std::size_t>(end - data_.get()); }
+  void commit(char* end) noexcept { end_ = static_cast<std::size_t>(end - data_); }
 
   void append(std::string_view bytes) {
     char* p = reserve(bytes.size());
@@ -37,11 +38,11 @@ class byte_buffer {
   // Puts `bytes` (at most `headroom` of them) directly before the content.
   void prepend(std::string_view bytes) noexcept {
     begin_ -= bytes.size();
-    std::memcpy(data_.get() + begin_, bytes.data(), bytes.size());
+    std::memcpy(data_ + begin_, bytes.data(), bytes.size());
   }
 
   [[nodiscard]] std::string_view view() const noexcept {
-    return {data_.get() + begin_, end_ - begin_};
+    return {data_ + begin_, end_ - begin_};
   }
   [[nodiscard]] std::size_t size() const noexcept { return end_ - begin_; }
 
@@ -49,13 +50,17 @@ class byte_buffer {
   void grow(std::size_t n) {
     std::size_t capacity = capacity_ == 0 ? 65536 : capacity_ * 2;
     while (capacity < end_ + n) capacity *= 2;
-    std::unique_ptr<char[]> bigger(new char[capacity]);
-    if (data_) std::memcpy(bigger.get() + begin_, data_.get() + begin_, end_ - begin_);
-    data_ = std::move(bigger);
-    capacity_ = capacity;
+    // A whole binary batch can take megabytes: a region of its own (huge
+    // pages where offered), kept for the next pass.
+    page_region bigger(capacity);
+    if (capacity_ != 0) std::memcpy(bigger.data() + begin_, region_.data() + begin_, end_ - begin_);
+    region_ = std::move(bigger);
+    data_ = reinterpret_cast<char*>(region_.data());
+    capacity_ = region_.capacity();
   }
 
-  std::unique_ptr<char[]> data_;
+  page_region region_;
+  char* data_ = nullptr;
   std::size_t capacity_ = 0;
   std::size_t begin_ = headroom;
   std::size_t end_ = headroom;

@@ -18,12 +18,21 @@ namespace tcpstats::reader {
   return r.state ? static_cast<int>(*r.state) + 1 : 0;
 }
 
+// Linux socket destroy events of a pass: how its closed records came
+// about, and the messages lost since the previous pass.
+struct event_counts {
+  std::uint32_t closed_by_events = 0;
+  std::uint32_t closed_by_polling = 0;
+  std::uint64_t dropped = 0;
+};
+
 // What a batch says about the run rather than the pass.
 struct run_context {
   std::uint64_t batch_sequence = 1;
   std::uint32_t interval_ms = 1000;
   std::optional<std::uint64_t> elapsed_ns;    // since the previous pass, as measured
   std::optional<tracker_counts> connections;  // --deltas, --changes-only; from the second pass
+  std::optional<event_counts> events{};       // with destroy events on
 };
 
 // Connections per TcpState number, counted as the records stream past.

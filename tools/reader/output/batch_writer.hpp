@@ -57,6 +57,9 @@ class batch_writer final : public record_sink {
   batch_writer(output_format format, bool pretty, json_addresses addresses = json_addresses::base64)
       : format_(format), pretty_(pretty), addresses_(addresses) {}
 
+  // Makes room for a batch of about `bytes` up front, so that a binary
+  // frame, built whole, is not copied as it grows.
+  void expect_bytes(std::size_t bytes) { (void)buffer_.reserve(bytes); }
   // Sets up the next batch; the decoder then calls start() with the pass's
   // info and add() with each record; finish() completes the batch.
   void prepare(const run_context& run, const std::optional<system_counters>& previous, chunk_target& target,
@@ -71,6 +74,9 @@ class batch_writer final : public record_sink {
     run_.elapsed_ns = elapsed_ns;
     run_.connections = counts;
   }
+  // The pass's socket destroy event counts (Linux), known once its records
+  // are; before finish() (a binary batch with a plan has them from prepare()).
+  void set_event_counts(const std::optional<event_counts>& events) { run_.events = events; }
   // Writes the rest of the batch. False if the target refused a write.
   bool finish();
 

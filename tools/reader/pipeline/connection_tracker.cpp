@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "codec/wire_encoder.hpp"
+#include "tcpstats/sock_diag/materialize.hpp"
 
 namespace tcpstats::reader {
 
@@ -39,6 +40,12 @@ std::size_t connection_tracker::identity_hash::operator()(const identity& id) co
     hash = mix(hash, (std::uint64_t{t.local_port} << 16) | t.remote_port);
   }
   return static_cast<std::size_t>(hash);
+}
+
+std::size_t connection_tracker::flow_hash::operator()(const flow& t) const noexcept {
+  std::uint64_t hash = mix(0, load_u64(t.local.data()) ^ load_u64(t.local.data() + 8));
+  hash = mix(hash, load_u64(t.remote.data()) ^ load_u64(t.remote.data() + 8));
+  return static_cast<std::size_t>(mix(hash, (std::uint64_t{t.local_port} << 16) | t.remote_port));
 }
 
 connection_tracker::flow connection_tracker::flow_of(const connection_record& r) {
@@ -174,6 +181,68 @@ void connection_tracker::start_pass(std::uint64_t sequence, std::optional<std::u
   if (clock_ns && previous_clock_ns_ && *clock_ns > *previous_clock_ns_) elapsed_ns_ = *clock_ns - *previous_clock_ns_;
   counts_ = {};
   has_previous_ = previous_sequence_ != 0;
+  events_ = events_complete_ = false;
+  closed_by_events_ = 0;
+  destroyed_now_.clear();
+}
+
+void connection_tracker::expect_destroy_events(bool complete) {
+  events_ = true;
+  events_complete_ = complete;
+}
+
+void connection_tracker::observe_destroyed(const connection_record& final_values,
+                                           const record_predicate& keep_untracked, const record_consumer& out) {
+  const flow tuple = flow_of(final_values);
+  const std::uint64_t cookie = final_values.socket_id.value_or(0);
+  // The kernel frees a socket once: a second event is not another close.
+  if (cookie != 0 && !destroyed_now_.insert(cookie).second) return;
+  if (tuple.remote_port != 0) destroyed_flows_[tuple] = sequence_;
+  if (polled_closed_.erase(cookie) != 0) return;
+  const auto found = cookie == 0 ? connections_.end() : connections_.find(identity_of(final_values, tuple));
+  if (found == connections_.end()) {
+    if (tuple.remote_port == 0 || !keep_untracked(final_values)) return;
+    ++counts_.closed;
+    ++closed_by_events_;
+    record_delta delta;
+    delta.closed = true;
+    out(final_values, delta, true);
+    return;
+  }
+  const entry& e = found->second;
+  std::string error;
+  // The bytes are this tracker's own encoding: a failure is a bug between
+  // the encoder and the decoder, reported rather than a record dropped.
+  if (!decode_record({e.last_record.data(), e.last_record.size()}, closed_, error)) {
+    error_ = "a closed connection's stored record does not decode: " + error;
+    return;
+  }
+  if (tuple.remote_port == 0 && e.tuple.remote_port != 0) {
+    // Disconnected before it was freed (SO_LINGER 0): the kernel zeroed its
+    // peer and counters, so the last values seen are the ones to keep.
+    closed_.delta = {};
+    closed_.delta.closed = true;
+  } else {
+    connection_record& last = closed_.record;
+    const auto keep_last = [](auto& now, const auto& before) {
+      if (!now) now = before;
+    };
+    connection_record merged = final_values;
+    keep_last(merged.uid, last.uid);
+    keep_last(merged.inode, last.inode);
+    keep_last(merged.pid, last.pid);
+    keep_last(merged.effective_pid, last.effective_pid);
+    keep_last(merged.fd, last.fd);
+    keep_last(merged.command, last.command);
+    keep_last(merged.cc_algo, last.cc_algo);
+    last = merged;
+    closed_.delta = delta_between(e, counters_of(final_values));
+    closed_.delta.closed = true;
+  }
+  ++counts_.closed;
+  ++closed_by_events_;
+  out(closed_.record, closed_.delta, true);
+  connections_.erase(found);
 }
 
 std::optional<tracker_counts> connection_tracker::counts() const {
@@ -198,6 +267,34 @@ bool connection_tracker::emit_closed(const entry& e, const record_consumer& out,
 void connection_tracker::observe(const connection_record& record, const record_consumer& out) {
   const flow tuple = flow_of(record);
   const identity id = identity_of(record, tuple);
+  if (!destroyed_flows_.empty() || !destroyed_now_.empty()) {
+    // The TIME_WAIT entry a destroyed socket left (its own cookie when no
+    // pass had asked for the socket's): part of a connection already closed.
+    const auto after = record.state == tcp_state::time_wait ? destroyed_flows_.find(tuple) : destroyed_flows_.end();
+    if (after != destroyed_flows_.end()) {
+      after->second = sequence_;
+      connections_.erase(id);
+      out(record, record_delta{}, !changes_only_);
+      return;
+    }
+    // Dumped just before the kernel freed it: its closed record, with the
+    // final values, stands for it (passed on too, a consumer that sums
+    // what connections carried, the metrics, would count it twice).
+    if (id.socket != 0 && destroyed_now_.count(id.socket) != 0) return;
+  }
+  if (events_complete_ && has_previous_ && record.state == tcp_state::time_wait && connections_.count(id) == 0) {
+    // A TIME_WAIT entry no pass saw is most likely what a socket the kernel
+    // is freeing left, its event still on the way (under load the kernel's
+    // workqueue sends it late): counted, and a new connection only if no
+    // event for its 4-tuple came by the next pass.
+    const auto held = held_time_waits_.find(id);
+    if (held == held_time_waits_.end() || held->second == sequence_) {
+      held_time_waits_[id] = sequence_;
+      out(record, record_delta{}, false);
+      return;
+    }
+    held_time_waits_.erase(held);
+  }
   // The fields that count as a change first, then the timers and ages.
   char* const changes_end = encode_record_part(record, false, scratch_.data());
   const auto changes_size = static_cast<std::size_t>(changes_end - scratch_.data());
@@ -206,6 +303,11 @@ void connection_tracker::observe(const connection_record& record, const record_c
     char* end = encode_record_part(record, true, changes_end);
     e.last_record.assign(scratch_.data(), static_cast<std::size_t>(end - scratch_.data()));
     e.changes_size = static_cast<std::uint32_t>(changes_size);
+    // TIME_WAIT and request entries are not sockets: the kernel sends no
+    // destroy event for them.
+    e.awaits_event = id.socket != 0 && record.state != tcp_state::time_wait &&
+                     record.kernel_state != sock_diag::linux_state::new_syn_recv;
+    e.missed = false;
   };
 
   auto found = connections_.find(id);
@@ -252,16 +354,42 @@ void connection_tracker::observe(const connection_record& record, const record_c
 
 void connection_tracker::finish_pass(const record_consumer& out) {
   for (auto it = connections_.begin(); it != connections_.end();) {
-    const entry& e = it->second;
+    entry& e = it->second;
     if (e.seen_in == sequence_) {
       ++it;
       continue;
     }
+    // What a destroyed socket left (a TIME_WAIT entry first taken for a
+    // connection, its event late): that connection has its closed record.
+    if (!e.awaits_event && destroyed_flows_.count(e.tuple) != 0) {
+      it = connections_.erase(it);
+      continue;
+    }
+    // Gone from the table before the kernel freed it (its event may lag,
+    // or its owner still holds it): one pass to wait for the final values.
+    if (events_complete_ && e.awaits_event && !e.missed) {
+      e.missed = true;
+      ++it;
+      continue;
+    }
     if (!emit_closed(e, out, error_)) return;
+    if (events_ && e.awaits_event) remember_polled_close(it->first.socket);
     it = connections_.erase(it);
   }
   previous_sequence_ = sequence_;
   previous_clock_ns_ = clock_ns_;
+  // A destroyed 4-tuple's TIME_WAIT entry shows up by the next pass.
+  std::erase_if(destroyed_flows_, [this](const auto& entry) { return entry.second + 1 < sequence_; });
+  std::erase_if(held_time_waits_, [this](const auto& entry) { return entry.second != sequence_; });
+}
+
+void connection_tracker::remember_polled_close(std::uint64_t cookie) {
+  if (!polled_closed_.insert(cookie).second) return;
+  polled_order_.push_back(cookie);
+  if (polled_order_.size() > max_polled_closes) {
+    polled_closed_.erase(polled_order_.front());
+    polled_order_.pop_front();
+  }
 }
 
 }  // namespace tcpstats::reader

@@ -13,12 +13,14 @@
 // bench/README.md has the measured cost per connection.
 
 #include <array>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/pass.hpp"
 #include "core/record_delta.hpp"
@@ -49,8 +51,36 @@ class connection_tracker {
   // and, in commit mode, forgets them.
   void finish_pass(const record_consumer& out);
 
+  // Linux socket destroy events. Call after start_pass(), before observe():
+  // the pass has events, and `complete` says none was lost since the
+  // previous pass. Then a connection missing from the table whose socket the
+  // kernel has yet to free (not TIME_WAIT, not a request) waits one pass for
+  // its event; without events, or after a loss, it is closed from polling.
+  // And a TIME_WAIT entry no pass saw (after the first) waits one pass for
+  // the event of the socket it followed before it counts as new.
+  void expect_destroy_events(bool complete);
+
+  // One socket the kernel freed since the previous pass, with its final
+  // values (sock_diag::materialize of its destroy message). A tracked
+  // connection (same cookie) gets its closed record from them, with its
+  // deltas since its last pass, its first-seen age, and the owner fields a
+  // destroy message lacks (uid, inode, pid, fd, command, congestion
+  // control) from its last record, and is forgotten. Any other socket with
+  // a peer gets a closed record without deltas, if `keep_untracked` says so
+  // (the filters); one without a peer (a listener, a socket never
+  // connected, or one the kernel disconnected and zeroed) was no
+  // connection. A TIME_WAIT entry with its 4-tuple that follows is not a
+  // new connection; an event for a connection already closed from polling
+  // is ignored.
+  using record_predicate = std::function<bool(const connection_record&)>;
+  void observe_destroyed(const connection_record& final_values, const record_predicate& keep_untracked,
+                         const record_consumer& out);
+
   // The counts of the pass just finished; absent for the first pass.
   [[nodiscard]] std::optional<tracker_counts> counts() const;
+  // Of the pass's closed records, those that came from destroy events.
+  [[nodiscard]] std::uint32_t closed_by_events() const { return closed_by_events_; }
+  [[nodiscard]] std::uint32_t closed_by_polling() const { return counts_.closed - closed_by_events_; }
 
   // The time between this pass and the previous one, when both clocks are known.
   [[nodiscard]] std::optional<std::uint64_t> elapsed_ns() const { return elapsed_ns_; }
@@ -99,6 +129,11 @@ class connection_tracker {
     // (from changes_size on) the timers and ages.
     std::string last_record;
     std::uint32_t changes_size = 0;
+    bool awaits_event = false;  // a socket the kernel reports when it frees it
+    bool missed = false;        // missing from the last pass, waiting for its event
+  };
+  struct flow_hash {
+    std::size_t operator()(const flow& f) const noexcept;
   };
 
   static flow flow_of(const connection_record& r);
@@ -107,6 +142,9 @@ class connection_tracker {
   record_delta delta_between(const entry& before, const counters& now) const;
   // False (with `error`) when the stored record does not decode.
   bool emit_closed(const entry& e, const record_consumer& out, std::string& error);
+  void remember_polled_close(std::uint64_t cookie);
+  // How many cookies closed from polling are remembered for a late event.
+  static constexpr std::size_t max_polled_closes = 65536;
 
   bool changes_only_;
   std::uint64_t sequence_ = 0;
@@ -118,6 +156,20 @@ class connection_tracker {
   std::array<char, 2 * max_record_wire_size(0)> scratch_{};  // both parts of one record
   decoded_record closed_;
   std::string error_;
+
+  // Destroy events (this pass's, then what outlives a pass).
+  bool events_ = false, events_complete_ = false;
+  std::uint32_t closed_by_events_ = 0;
+  std::unordered_set<std::uint64_t> destroyed_now_;  // cookies destroyed this pass
+  // 4-tuples of destroyed sockets, with the last pass that destroyed them
+  // or saw their TIME_WAIT entry: kept for the next pass, then while seen.
+  std::unordered_map<flow, std::uint64_t, flow_hash> destroyed_flows_;
+  // TIME_WAIT entries no pass saw before, held back one pass (the pass
+  // they were first seen in) for their socket's event.
+  std::unordered_map<identity, std::uint64_t, identity_hash> held_time_waits_;
+  // Cookies closed from polling whose event may still come (oldest first).
+  std::unordered_set<std::uint64_t> polled_closed_;
+  std::deque<std::uint64_t> polled_order_;
 };
 
 }  // namespace tcpstats::reader

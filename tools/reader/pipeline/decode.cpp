@@ -11,6 +11,7 @@
 #include "tcpstats/freebsd/pcblist.hpp"
 #include "tcpstats/freebsd/socket_owners.hpp"
 #include "tcpstats/freebsd/tcpstat.hpp"
+#include "tcpstats/sock_diag/destroy.hpp"
 #include "tcpstats/sock_diag/dump.hpp"
 #include "tcpstats/sock_diag/materialize.hpp"
 #include "tcpstats/xnu/materialize.hpp"
@@ -313,6 +314,21 @@ bool decode_raw_pass(const raw_pass& raw, platform source, pass_info& out, recor
       return false;
   }
   return false;
+}
+
+bool decode_destroy_events(std::span<const std::byte> bytes, std::vector<connection_record>& out,
+                           std::string& error) {
+  const auto checked = sock_diag::walk_destroy_events(bytes, [](const sock_diag::destroy_event_view&) {});
+  if (!checked) {
+    error = at_byte(checked.error());
+    return false;
+  }
+  out.resize(checked->events);
+  std::size_t next = 0;
+  (void)sock_diag::walk_destroy_events(bytes, [&](const sock_diag::destroy_event_view& event) {
+    sock_diag::materialize(event, out[next++]);
+  });
+  return true;
 }
 
 bool decode_raw_pass(const raw_pass& raw, platform source, pass& out, std::string& error) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/pass.hpp"
 #include "sources/raw_pass.hpp"
@@ -24,6 +25,14 @@ namespace tcpstats::reader {
 // of the buffer").
 [[nodiscard]] bool decode_raw_pass(const raw_pass& raw, platform source, pass_info& info, record_sink& sink,
                                    std::string& error);
+
+// Linux socket destroy messages (raw_pass::destroy_events), each
+// materialised into `out` in the order received (storage reused): the final
+// values of connections the kernel freed. The whole stream is checked
+// before any record is made. On failure returns false and sets `error` to
+// one line ("byte 380: record runs past the end of the buffer").
+[[nodiscard]] bool decode_destroy_events(std::span<const std::byte> bytes, std::vector<connection_record>& out,
+                                         std::string& error);
 
 // The same, collecting the records into `out.records` (storage reused).
 [[nodiscard]] bool decode_raw_pass(const raw_pass& raw, platform source, pass& out, std::string& error);

@@ -109,6 +109,12 @@ std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& erro
       case read_status::ok: *slot = std::move(bytes);
     }
   }
+  std::vector<std::byte> events;
+  switch (read_file(path + ".events", events, error)) {
+    case read_status::failed: return std::nullopt;
+    case read_status::missing: break;
+    case read_status::ok: raw.destroy_events = std::move(events);
+  }
   std::vector<std::byte> commands;
   switch (read_file(path + ".commands", commands, error)) {
     case read_status::failed: return std::nullopt;
@@ -141,6 +147,11 @@ std::optional<std::string> write_raw_pass(const std::string& dir, std::uint64_t 
     return std::nullopt;
   }
   if (raw.commands && !write_file(path + ".commands", raw.commands->data(), raw.commands->size(), error)) {
+    return std::nullopt;
+  }
+  // Written even when empty: it says events were on for the pass.
+  if (raw.destroy_events &&
+      !write_file(path + ".events", raw.destroy_events->data(), raw.destroy_events->size(), error)) {
     return std::nullopt;
   }
   return path;

@@ -3,7 +3,9 @@
 // host counters beside it (FILE.tcp_stats on macOS and FreeBSD, FILE.snmp on
 // Linux); on FreeBSD also FILE.kern_file (raw kern.file, for the process
 // join), FILE.tcp_states (raw net.inet.tcp.states) and FILE.commands (text,
-// one "PID COMMAND" line per process kern.file names).
+// one "PID COMMAND" line per process kern.file names); on Linux with
+// destroy events, FILE.events (the messages received since the previous
+// pass, as received; "events_dropped" in the meta file).
 
 #include <optional>
 #include <string>

@@ -80,9 +80,11 @@ std::optional<pass_meta> parse_meta(std::string_view json, std::string& error) {
         meta.source = platform_from_name(text);
         if (!meta.source) return bad("\"macos\", \"freebsd\" or \"linux\"");
       }
-    } else if (key == "timestamp_ns" || key == "collection_duration_ns") {
+    } else if (key == "timestamp_ns" || key == "collection_duration_ns" || key == "events_dropped") {
       if (!read_u64(field.value, number)) return bad("a non-negative integer");
-      (key == "timestamp_ns" ? meta.timestamp_ns : meta.collection_duration_ns) = number;
+      (key == "timestamp_ns" ? meta.timestamp_ns
+       : key == "events_dropped" ? meta.events_dropped
+                                 : meta.collection_duration_ns) = number;
     } else if (key == "tcp_now_ms") {
       if (!read_u64(field.value, number) || number > UINT32_MAX) return bad("an unsigned 32-bit integer");
       meta.tcp_now_ms = static_cast<std::uint32_t>(number);
@@ -143,6 +145,7 @@ std::string format_meta(const pass_meta& meta) {
   number("collection_duration_ns", meta.collection_duration_ns);
   text("tool_version", meta.tool_version);
   text("table", meta.table);
+  number("events_dropped", meta.events_dropped);
   out += "\n}\n";
   return out;
 }

@@ -26,6 +26,9 @@ struct pass_meta {
   std::optional<std::string> table;
   std::optional<std::uint64_t> collection_duration_ns;
   std::optional<std::string> tool_version;
+  // Linux destroy events: messages lost since the previous pass (with
+  // destroy_events only).
+  std::optional<std::uint64_t> events_dropped;
 };
 
 struct raw_pass {
@@ -36,6 +39,9 @@ struct raw_pass {
   std::optional<std::vector<std::byte>> tcp_states;  // FreeBSD: raw net.inet.tcp.states, when read
   // FreeBSD: "PID COMMAND" lines (ki_comm of each pid kern.file names).
   std::optional<std::string> commands;
+  // Linux: the socket destroy messages received since the previous pass,
+  // as received (FILE.events); absent when events were off.
+  std::optional<std::vector<std::byte>> destroy_events;
   pass_meta meta;
   std::string source_file;  // the file it was read from; empty when live
   std::optional<bool> generation_changed;  // live reads: still changing after retries

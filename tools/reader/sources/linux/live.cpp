@@ -15,8 +15,10 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <vector>
 
+#include "core/page_region.hpp"
 #include "core/tool_version.hpp"
 #include "sources/clock.hpp"
 #include "tcpstats/sock_diag/netlink.hpp"
@@ -39,13 +41,10 @@ class netlink_socket {
   int fd_;
 };
 
-// The attributes worth their bytes: tcp_info, congestion control, socket
-// memory, TOS/TCLASS, shutdown, and the CC's own info (BBR's is
-// requested as VEGASINFO).
-constexpr std::uint8_t requested_extensions =
-    (1u << (INET_DIAG_INFO - 1)) | (1u << (INET_DIAG_CONG - 1)) | (1u << (INET_DIAG_SKMEMINFO - 1)) |
-    (1u << (INET_DIAG_TOS - 1)) | (1u << (INET_DIAG_TCLASS - 1)) | (1u << (INET_DIAG_SHUTDOWN - 1)) |
-    (1u << (INET_DIAG_VEGASINFO - 1));
+static_assert(dump_extensions == ((1u << (INET_DIAG_INFO - 1)) | (1u << (INET_DIAG_CONG - 1)) |
+                                   (1u << (INET_DIAG_SKMEMINFO - 1)) | (1u << (INET_DIAG_TOS - 1)) |
+                                   (1u << (INET_DIAG_TCLASS - 1)) | (1u << (INET_DIAG_SHUTDOWN - 1)) |
+                                   (1u << (INET_DIAG_VEGASINFO - 1))));
 
 bool request_dump(int fd, std::uint8_t family, std::uint32_t states, std::uint32_t seq, std::string& error) {
   struct {
@@ -58,7 +57,7 @@ bool request_dump(int fd, std::uint8_t family, std::uint32_t states, std::uint32
   message.header.nlmsg_seq = seq;
   message.request.sdiag_family = family;
   message.request.sdiag_protocol = IPPROTO_TCP;
-  message.request.idiag_ext = requested_extensions;
+  message.request.idiag_ext = dump_extensions;
   message.request.idiag_states = states;
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
@@ -69,13 +68,35 @@ bool request_dump(int fd, std::uint8_t family, std::uint32_t states, std::uint32
   return true;
 }
 
-// Appends the reply to `out` until its NLMSG_DONE or NLMSG_ERROR. Each
-// datagram lands in `scratch` (reused) and only its own bytes are copied.
-bool receive_dump(int fd, std::vector<std::byte>& scratch, std::vector<std::byte>& out, std::string& error) {
+// The dump's storage, kept from pass to pass: a region of its own (huge
+// pages where offered), filled by recv() directly. A pass's raw_pass shares
+// it; the next pass reuses it once that raw_pass is gone, else takes a new one.
+struct dump_storage {
+  page_region region;
+  std::size_t size = 0;
+};
+
+// A dump datagram is at most 32 KiB (the kernel caps its dump buffers there).
+constexpr std::size_t datagram_room = 64 * 1024;
+
+// Room for one more datagram, moving what was received to a region twice
+// as large when the estimate fell short.
+void make_room(std::shared_ptr<dump_storage>& storage) {
+  if (storage->region.capacity() - storage->size >= datagram_room) return;
+  page_region bigger(std::max(storage->region.capacity() * 2, storage->size + datagram_room));
+  std::memcpy(bigger.data(), storage->region.data(), storage->size);
+  storage->region = std::move(bigger);
+}
+
+// Appends the reply to `storage` until its NLMSG_DONE or NLMSG_ERROR.
+bool receive_dump(int fd, std::shared_ptr<dump_storage>& storage, std::string& error) {
   for (;;) {
+    make_room(storage);
+    std::byte* at = storage->region.data() + storage->size;
+    const std::size_t room = storage->region.capacity() - storage->size;
     ssize_t n;
     do {
-      n = ::recv(fd, scratch.data(), scratch.size(), 0);
+      n = ::recv(fd, at, room, 0);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
       error = std::string("netlink sock_diag receive: ") + std::strerror(errno);
@@ -85,8 +106,8 @@ bool receive_dump(int fd, std::vector<std::byte>& scratch, std::vector<std::byte
       error = "netlink sock_diag receive: the kernel closed the socket";
       return false;
     }
-    const auto datagram = std::span(scratch).first(static_cast<std::size_t>(n));
-    out.insert(out.end(), datagram.begin(), datagram.end());
+    const auto datagram = std::span<const std::byte>(at, static_cast<std::size_t>(n));
+    storage->size += datagram.size();
     // Netlink never splits a message across datagrams: scan this one.
     for (const auto& m : sock_diag::message_range(datagram)) {
       if (!m) {
@@ -139,16 +160,22 @@ std::optional<raw_pass> read_linux_pass(const linux_read_options& options, std::
   if (::setsockopt(socket.fd(), SOL_SOCKET, SO_RCVBUFFORCE, &buffer_size, sizeof buffer_size) != 0) {
     (void)::setsockopt(socket.fd(), SOL_SOCKET, SO_RCVBUF, &buffer_size, sizeof buffer_size);
   }
-  std::vector<std::byte> scratch(256 * 1024);
-  std::vector<std::byte> dump;
-  dump.reserve(expected_dump_bytes());
+  static std::shared_ptr<dump_storage> kept;
+  std::shared_ptr<dump_storage> storage =
+      kept && kept.use_count() == 1 ? kept : std::make_shared<dump_storage>();
+  kept = storage;
+  storage->size = 0;
+  if (const std::size_t expected = expected_dump_bytes(); storage->region.capacity() < expected) {
+    storage->region = page_region(expected);
+  }
   std::uint32_t seq = 1;
   for (const std::uint8_t family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
     if (family == AF_INET ? !options.ipv4 : !options.ipv6) continue;
     if (!request_dump(socket.fd(), family, options.state_mask, seq++, error)) return std::nullopt;
-    if (!receive_dump(socket.fd(), scratch, dump, error)) return std::nullopt;
+    if (!receive_dump(socket.fd(), storage, error)) return std::nullopt;
   }
-  out.table = byte_blob(std::move(dump));
+  const std::span<const std::byte> bytes(storage->region.data(), storage->size);
+  out.table = byte_blob(std::move(storage), bytes);
   out.snmp = read_text_file("/proc/net/snmp");
   out.meta.collection_duration_ns = clock_ns(CLOCK_MONOTONIC) - started;
 

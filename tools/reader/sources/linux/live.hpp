@@ -11,6 +11,13 @@
 
 namespace tcpstats::reader {
 
+// The sock_diag attributes a dump asks for (idiag_ext): tcp_info,
+// congestion control, socket memory, TOS/TCLASS, shutdown, and the CC's own
+// info (BBR's is requested as VEGASINFO). Bit (1 << (INET_DIAG_* - 1)).
+inline constexpr std::uint8_t dump_extensions =
+    (1u << (2 - 1)) | (1u << (4 - 1)) | (1u << (7 - 1)) | (1u << (5 - 1)) | (1u << (6 - 1)) | (1u << (8 - 1)) |
+    (1u << (3 - 1));
+
 struct linux_read_options {
   // Bit (1 << linux TCP_* state) per state to dump; all states by default.
   std::uint32_t state_mask = ~0u;
