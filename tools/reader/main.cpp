@@ -16,6 +16,7 @@
 #include <string>
 
 #include "archive/archive.hpp"
+#include "core/printable.hpp"
 #include "output/batch_writer.hpp"
 #include "codec/batch_parts_encoder.hpp"
 #include "sources/capture.hpp"
@@ -60,9 +61,11 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
+// Messages name files, archive contents and kernel strings that other users
+// chose: printable() keeps them from driving the terminal.
 int fail(int status, const std::string& message) {
   reader::restore_terminal();  // the live view's screen would take the message with it
-  std::cerr << "tcpstats-reader: " << message << "\n";
+  std::cerr << "tcpstats-reader: " << reader::printable(message) << "\n";
   return status;
 }
 
@@ -108,7 +111,7 @@ class proto_names_target final : public reader::chunk_target {
     std::string error;
     if (!reader::wire_to_json(frame.substr(at + 1), reader::schema::BatchMessage_type, reader::json_names::proto,
                               json_, error, addresses_)) {
-      std::cerr << "tcpstats-reader: internal error: " << error << "\n";
+      std::cerr << "tcpstats-reader: internal error: " << reader::printable(error) << "\n";
       return false;
     }
     return next_.write(pretty_ ? reader::indent_json(json_) : json_ + "\n");
@@ -182,7 +185,7 @@ class failure_report {
     if (reported_ && now - last_report_ < 60'000'000'000u) return;
     reported_ = true;
     last_report_ = now;
-    std::cerr << "tcpstats-reader: pass failed (" << failures_ << " so far): " << message << "\n";
+    std::cerr << "tcpstats-reader: pass failed (" << failures_ << " so far): " << reader::printable(message) << "\n";
   }
 
  private:
@@ -494,7 +497,8 @@ int main(int argc, char** argv) {
     table.emplace(reader::table_options{opts.header, opts.summary_only, opts.deltas, table_width(sink), redraw,
                                         opts.sort, opts.reverse, false});
   }
-  const warn_function warn = [&view](const std::string& text) {
+  const warn_function warn = [&view](const std::string& said) {
+    const std::string text = reader::printable(said);
     if (view) {
       view->notice(text);
     } else {

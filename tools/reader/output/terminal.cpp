@@ -138,47 +138,6 @@ bool session_active = false;
 
 }  // namespace
 
-std::string screen_safe(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    if (lead >= 0x20 && lead < 0x7f) {
-      out += text[i++];
-      continue;
-    }
-    // A whole UTF-8 sequence (shortest form, no surrogate, at most
-    // U+10FFFF) of a code point that draws.
-    const std::size_t length = lead >= 0xc2 && lead <= 0xdf   ? 2
-                               : lead >= 0xe0 && lead <= 0xef ? 3
-                               : lead >= 0xf0 && lead <= 0xf4 ? 4
-                                                              : 0;
-    if (length != 0 && length <= text.size() - i) {
-      std::uint32_t code = lead & (length == 2 ? 0x1fu : length == 3 ? 0x0fu : 0x07u);
-      bool valid = true;
-      for (std::size_t k = 1; k < length && valid; ++k) {
-        const auto next = static_cast<unsigned char>(text[i + k]);
-        valid = (next & 0xc0u) == 0x80u;
-        code = (code << 6) | (next & 0x3fu);
-      }
-      constexpr std::uint32_t shortest[] = {0, 0, 0x80, 0x800, 0x10000};
-      valid = valid && code >= shortest[length] && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff);
-      const bool control = code < 0xa0 || code == 0x2028 || code == 0x2029 || (code >= 0x202a && code <= 0x202e) ||
-                           (code >= 0x2066 && code <= 0x2069);
-      if (valid && !control) {
-        out.append(text.substr(i, length));
-        i += length;
-        continue;
-      }
-    }
-    char escaped[5];
-    std::snprintf(escaped, sizeof escaped, "\\x%02x", lead);
-    out += escaped;
-    ++i;
-  }
-  return out;
-}
-
 std::vector<key_press> decode_keys(std::string_view bytes) {
   using kind = key_press::kind;
   std::vector<key_press> keys;
