@@ -71,6 +71,13 @@ process_result run(std::vector<std::string> args, const run_options& options = {
 
 [[maybe_unused]] bool is_root() { return geteuid() == 0; }
 
+run_options timeout_ms(int ms, std::vector<std::string> env = {}) {
+  run_options options;
+  options.timeout_ms = ms;
+  options.env = std::move(env);
+  return options;
+}
+
 // Runs argv as nobody, as the other user on the machine would.
 [[maybe_unused]] process_result as_nobody(std::vector<std::string> argv) {
   argv.insert(argv.begin(), {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"});
@@ -177,4 +184,127 @@ TEST_CASE("file names and archive contents in error messages are escaped", "[sec
   CHECK(bad.exit_status == 1);
   INFO(bad.err);
   CHECK_FALSE(has_terminal_control(bad.err));
+}
+
+// ---- 3. bounded dumps and side files; no allocation failure as abort ---------
+
+TEST_CASE("--replay /dev/zero is refused at once, not read forever", "[limits]") {
+  const auto r = run({"--replay", "/dev/zero"}, timeout_ms(20'000));
+  check_one_line_failure(r, 3, "/dev/zero: a character device, not a regular file: refused as a dump");
+  CHECK(r.out.empty());
+}
+
+TEST_CASE("a side file that is a directory is refused, not an allocation failure", "[limits]") {
+  temp_dir dir;
+  const auto dump = copy_with(dir, linux_dump, "m.netlink", {});
+  fs::create_directory(dump + ".meta.json");
+  const auto r = run({"--replay", dump});
+  check_one_line_failure(r, 3, "m.netlink.meta.json: a directory, not a regular file: refused as a meta file");
+  fs::remove(dump + ".meta.json");
+  fs::create_directory(dump + ".snmp");
+  check_one_line_failure(run({"--replay", dump}), 3, "m.netlink.snmp: a directory");
+}
+
+TEST_CASE("side files larger than their documented limit are refused", "[limits]") {
+  temp_dir dir;
+  const auto dump = copy_with(dir, linux_dump, "m.netlink", {});
+  // Sparse: the size is what counts, not what the disk holds.
+  write_file(dump + ".snmp", "");
+  fs::resize_file(dump + ".snmp", (1 << 20) + 1);
+  check_one_line_failure(run({"--replay", dump}), 3, "m.netlink.snmp: more than 1 MiB (1048577 bytes)");
+  fs::remove(dump + ".snmp");
+  fs::copy_file(linux_dump, dump + ".big");
+  fs::resize_file(dump + ".big", (std::uintmax_t{2} << 30) + 1);
+  check_one_line_failure(run({"--replay", dump + ".big"}), 3, "more than 2 GiB (2147483649 bytes)");
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TCPSTATS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TCPSTATS_ASAN 1
+#endif
+#endif
+
+TEST_CASE("out of memory is one line and exit 3, never abort()", "[limits]") {
+#if !defined(TCPSTATS_ASAN)
+  // 1.5 GB of netlink dump under a 512 MB address-space limit: small
+  // enough for the limits, too large for the memory. Sparse, so the disk
+  // holds nothing; read() copies it, since a mapping fits no better.
+  temp_dir dir;
+  const std::string big = dir / "big.netlink";
+  fs::copy_file(linux_dump, big);
+  fs::resize_file(big, std::uintmax_t{1500} << 20);
+  const auto r = run_process({"/usr/bin/prlimit", "--as=536870912", tool, "--replay", big, "-o", "/dev/null"},
+                             {}, timeout_ms(60'000));
+  INFO(r.err);
+  CHECK(r.term_signal == 0);
+  CHECK(r.exit_status == 3);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+#else
+  WARN("SKIP: an address-space limit cannot be tested under AddressSanitizer (it reserves terabytes)");
+#endif
+}
+
+// ---- 5. a dump truncated while it is read ----------------------------------
+
+TEST_CASE("a dump truncated under the reader: one line, never SIGBUS", "[limits]") {
+  // The shim truncates the dump right after the tool maps it (or first
+  // reads it): the next access past the new end would be SIGBUS.
+  temp_dir dir;
+  const std::string dump = fs::canonical(dir.path).string() + "/100k.pcblist_n";
+  const std::string small = fs::canonical(dir.path).string() + "/small.netlink";
+  fs::copy_file(linux_dump, small);
+  // Large enough to be mapped (> 1 MiB): the sample's records repeated.
+  std::string big;
+  const std::string sample = read_file(linux_dump);
+  while (big.size() < (4u << 20)) big += sample.substr(0, sample.size() - 20);  // no NLMSG_DONE in the middle
+  big += sample.substr(sample.size() - 20);
+  write_file(dump, big);
+  for (const std::string& path : {dump, small}) {
+    const auto r = run({"--replay", path, "--source", "linux", "-o", "/dev/null"},
+                       timeout_ms(60'000, {"LD_PRELOAD=" TRUNCATE_SHIM, "TCPSTATS_SHIM_TRUNCATE=" + path,
+                                           "ASAN_OPTIONS=verify_asan_link_order=0"}));
+    INFO(path << ": " << r.err);
+    CHECK(r.term_signal == 0);
+    if (path == dump) {
+      CHECK(r.exit_status == 1);
+      CHECK(r.err == "tcpstats-reader: " + path + ": the file shrank while being read (another process truncated it?)\n");
+    } else {
+      CHECK(r.exit_status == 0);  // a small file is copied whole by its first read, before the truncation
+    }
+    CHECK(fs::file_size(path) == 0);  // the shim did truncate it
+    write_file(path, path == dump ? big : sample);
+  }
+}
+
+// ---- 6. bounded meta files ---------------------------------------------------
+
+TEST_CASE("a meta file with a 100 MB hostname is refused quickly and small", "[limits]") {
+  temp_dir dir;
+  const auto dump = copy_with(dir, linux_dump, "m.netlink", {});
+  write_file(dump + ".meta.json", "{\"hostname\": \"" + std::string(100 << 20, 'h') + "\"}");
+  const auto started = std::chrono::steady_clock::now();
+  const auto r = run({"--replay", dump});
+  check_one_line_failure(r, 3, "m.netlink.meta.json: more than 64 KiB");
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+}
+
+// ---- 7. FIFOs where a regular file is meant ---------------------------------
+
+TEST_CASE("a FIFO as a side file or --netns path does not block; a dump FIFO without writer reads empty", "[limits]") {
+  temp_dir dir;
+  const auto dump = copy_with(dir, linux_dump, "m.netlink", {});
+  REQUIRE(::mkfifo((dump + ".meta.json").c_str(), 0600) == 0);
+  check_one_line_failure(run({"--replay", dump}, timeout_ms(10'000)), 3,
+                         "m.netlink.meta.json: a FIFO, not a regular file: refused as a meta file");
+  const std::string fifo = dir / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // A dump may be a pipe (--replay <(ss -D /dev/stdout)); with nobody
+  // writing it is empty, and said so.
+  const auto empty = run({"--replay", fifo, "--source", "linux"}, timeout_ms(10'000));
+  CHECK_FALSE(empty.timed_out);
+  CHECK(empty.exit_status == 1);
+  check_one_line_failure(run({"--once", "--netns", fifo}, timeout_ms(10'000)), 4,
+                         "not a network namespace file");
 }

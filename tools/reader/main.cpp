@@ -12,6 +12,7 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <string>
 
@@ -385,9 +386,25 @@ int run_archives(const reader::options& opts, reader::output_sink& sink) {
   return exit_ok;
 }
 
+int run(int argc, char** argv);
+
 }  // namespace
 
+// No allocation failure (a pass too large for the memory left, a limit
+// raised too far) ends the tool with abort(): one line and exit 3.
 int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    return fail(exit_io, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(exit_io, std::string("internal error: ") + e.what());
+  }
+}
+
+namespace {
+
+int run(int argc, char** argv) {
   std::string error;
   const auto parsed = reader::parse_options(argc, argv, error);
   if (!parsed) return fail(exit_usage, error + " (see --help)");
@@ -569,7 +586,9 @@ int main(int argc, char** argv) {
       } else if (const auto sniffed = reader::sniff_platform(raw->table.bytes())) {
         source = *sniffed;
       } else {
-        return fail(exit_malformed, where + ": not a dump this tool knows (give --source)");
+        return fail(exit_malformed, where + ": " +
+                                        (raw->table.intact() ? "not a dump this tool knows (give --source)"
+                                                             : reader::shrank_message));
       }
     } else {
       raw = reader::read_live_pass(live_source, live, error);
@@ -681,3 +700,5 @@ int main(int argc, char** argv) {
   }
   return exit_ok;
 }
+
+}  // namespace

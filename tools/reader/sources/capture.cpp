@@ -8,31 +8,12 @@
 #include <system_error>
 #include <utility>
 
+#include "core/bounded_read.hpp"
 #include "sources/meta_file.hpp"
 
 namespace tcpstats::reader {
 
 namespace {
-
-enum class read_status { ok, missing, failed };
-
-read_status read_file(const std::string& path, std::vector<std::byte>& out, std::string& error) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return read_status::missing;
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) {
-    error = path + ": " + std::strerror(errno);
-    return read_status::failed;
-  }
-  const std::streamoff size = in.tellg();
-  in.seekg(0);
-  out.resize(size > 0 ? static_cast<std::size_t>(size) : 0);
-  if (!in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()))) {
-    error = path + ": read error";
-    return read_status::failed;
-  }
-  return read_status::ok;
-}
 
 bool write_file(const std::string& path, const void* data, std::size_t size, std::string& error) {
   const std::string temporary = path + ".tmp";
@@ -68,53 +49,43 @@ std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& erro
   malformed = false;
   raw_pass raw;
   raw.source_file = path;
-  auto table = byte_blob::load(path, error);
-  if (!table) return std::nullopt;
-  raw.table = std::move(*table);
-
-  std::vector<std::byte> meta_bytes;
-  const std::string meta_path = path + ".meta.json";
-  switch (read_file(meta_path, meta_bytes, error)) {
-    case read_status::failed: return std::nullopt;
-    case read_status::missing: break;
-    case read_status::ok: {
+  for (const pass_file_limit& file : pass_file_limits) {
+    const bool dump = *file.suffix == '\0';
+    const read_rules rules{file.max_bytes, file.what, dump, dump};
+    std::vector<std::byte> bytes;
+    const std::string name = path + file.suffix;
+    switch (dump ? load_bounded(name, rules, raw.table, error) : read_bounded(name, rules, bytes, error)) {
+      case read_status::failed: return std::nullopt;
+      case read_status::missing:
+        if (!dump) continue;
+        error = path + ": " + std::strerror(ENOENT);
+        return std::nullopt;
+      case read_status::ok: break;
+    }
+    const std::string_view suffix = file.suffix;
+    const auto text = [&bytes] { return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()); };
+    if (dump) {
+      continue;
+    } else if (suffix == ".meta.json") {
       std::string why;
-      const auto meta = parse_meta({reinterpret_cast<const char*>(meta_bytes.data()), meta_bytes.size()}, why);
+      const auto meta = parse_meta({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, why);
       if (!meta) {
-        error = meta_path + ": " + why;
+        error = name + ": " + why;
         malformed = true;
         return std::nullopt;
       }
       raw.meta = *meta;
+    } else if (suffix == ".tcp_stats") {
+      raw.tcp_stats = std::move(bytes);
+    } else if (suffix == ".snmp") {
+      raw.snmp = text();
+    } else if (suffix == ".kern_file") {
+      raw.kern_file = std::move(bytes);
+    } else if (suffix == ".tcp_states") {
+      raw.tcp_states = std::move(bytes);
+    } else if (suffix == ".commands") {
+      raw.commands = text();
     }
-  }
-  std::vector<std::byte> stats;
-  switch (read_file(path + ".tcp_stats", stats, error)) {
-    case read_status::failed: return std::nullopt;
-    case read_status::missing: break;
-    case read_status::ok: raw.tcp_stats = std::move(stats);
-  }
-  std::vector<std::byte> snmp;
-  switch (read_file(path + ".snmp", snmp, error)) {
-    case read_status::failed: return std::nullopt;
-    case read_status::missing: break;
-    case read_status::ok: raw.snmp = std::string(reinterpret_cast<const char*>(snmp.data()), snmp.size());
-  }
-  // FreeBSD: kern.file (process join), net.inet.tcp.states, process names.
-  for (auto [suffix, slot] : {std::pair{".kern_file", &raw.kern_file}, std::pair{".tcp_states", &raw.tcp_states}}) {
-    std::vector<std::byte> bytes;
-    switch (read_file(path + suffix, bytes, error)) {
-      case read_status::failed: return std::nullopt;
-      case read_status::missing: break;
-      case read_status::ok: *slot = std::move(bytes);
-    }
-  }
-  std::vector<std::byte> commands;
-  switch (read_file(path + ".commands", commands, error)) {
-    case read_status::failed: return std::nullopt;
-    case read_status::missing: break;
-    case read_status::ok:
-      raw.commands = std::string(reinterpret_cast<const char*>(commands.data()), commands.size());
   }
   error.clear();
   return raw;

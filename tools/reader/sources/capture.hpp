@@ -5,6 +5,7 @@
 // join), FILE.tcp_states (raw net.inet.tcp.states) and FILE.commands (text,
 // one "PID COMMAND" line per process kern.file names).
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -12,10 +13,33 @@
 
 namespace tcpstats::reader {
 
-// Reads FILE and, when they exist, FILE.meta.json and FILE.tcp_stats. On
-// failure returns empty and sets `error` to one line naming the file, and
-// `malformed` when a file was read but its content is wrong (a bad meta file)
-// rather than unreadable.
+// The most each file of a pass may hold when replayed (the man page and
+// docs/security.md list them): a dump of a million connections (~500 to
+// ~900 bytes each on the three kernels) fits, /dev/zero or a runaway file
+// does not. Larger files are refused with one line, exit 3.
+struct pass_file_limit {
+  const char* suffix;  // "" for the dump
+  std::uint64_t max_bytes;
+  const char* what;
+};
+inline constexpr std::uint64_t kib = 1024, mib = kib * 1024, gib = mib * 1024;
+inline constexpr pass_file_limit pass_file_limits[] = {
+    {"", 2 * gib, "dump"},
+    {".meta.json", 64 * kib, "meta file"},
+    {".tcp_stats", 1 * mib, "tcp_stats file"},
+    {".snmp", 1 * mib, "snmp file"},
+    {".kern_file", 1 * gib, "kern_file file"},
+    {".tcp_states", 1 * mib, "tcp_states file"},
+    {".commands", 64 * mib, "commands file"},
+};
+
+// Reads FILE and, when they exist, its side files (FILE.meta.json, ...),
+// each within its limit above. FILE may be a regular file or a pipe; side
+// files must be regular files and are not followed when they are symbolic
+// links (they are found by name, not named by the operator). On failure
+// returns empty and sets `error` to one line naming the file, and
+// `malformed` when a file was read but its content is wrong (a bad meta
+// file) rather than unreadable or refused.
 [[nodiscard]] std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& error, bool& malformed);
 
 // Writes DIR/NNNNNN.<extension> (NNNNNN = sequence, zero-padded) with its
