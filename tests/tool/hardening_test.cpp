@@ -308,3 +308,228 @@ TEST_CASE("a FIFO as a side file or --netns path does not block; a dump FIFO wit
   check_one_line_failure(run({"--once", "--netns", fifo}, timeout_ms(10'000)), 4,
                          "not a network namespace file");
 }
+
+// ---- 1. no write follows a link, reuses a planted file or waits on a FIFO ----
+
+namespace {
+
+struct stat stat_of(const std::string& path) {
+  struct stat info {};
+  REQUIRE(::lstat(path.c_str(), &info) == 0);
+  return info;
+}
+
+// The names in `dir` that start with a dot: temporary files left behind.
+std::vector<std::string> hidden_files(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().filename().string().front() == '.') out.push_back(entry.path().filename().string());
+  }
+  return out;
+}
+
+std::vector<std::string> names_in(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(dir)) out.push_back(entry.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A scratch directory nobody can reach, with a root-only victim file in it.
+struct attack_scene {
+  temp_dir dir;
+  std::string victim = dir / "victim";
+  attack_scene() {
+    fs::permissions(dir.path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
+    write_file(victim, "ORIG\n");
+    fs::permissions(victim, fs::perms::owner_read | fs::perms::owner_write);
+  }
+  // A directory root owns and nobody's group (65534) may write to.
+  std::string shared_with_nobody(const std::string& name) const {
+    const std::string path = dir / name;
+    fs::create_directory(path);
+    REQUIRE(::chown(path.c_str(), 0, 65534) == 0);
+    REQUIRE(::chmod(path.c_str(), 0770) == 0);
+    return path;
+  }
+  void plant(std::vector<std::string> argv) const {
+    const auto r = as_nobody(std::move(argv));
+    INFO(r.err);
+    REQUIRE(r.exit_status == 0);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("--capture refuses a directory every user may write to; the victim stays", "[security][files]") {
+  if (!is_root()) {
+    WARN("SKIP: needs root, to be the tool that another user (nobody, via setpriv) attacks; CI runs as root");
+    return;
+  }
+  attack_scene scene;
+  const std::string cap = scene.dir / "cap";
+  fs::create_directory(cap);
+  REQUIRE(::chmod(cap.c_str(), 01777) == 0);
+  scene.plant({"/bin/ln", "-s", scene.victim, cap + "/000001.netlink.tmp"});
+  const auto r = run({"--replay", linux_dump, "--capture", cap, "-o", "/dev/null"}, timeout_ms(20'000));
+  check_one_line_failure(r, 3, "cap: writable by every user (mode 1777)");
+  CHECK(read_file(scene.victim) == "ORIG\n");
+}
+
+TEST_CASE("--capture into a directory another user may write: nothing planted is followed, reused or waited on",
+          "[security][files]") {
+  if (!is_root()) {
+    WARN("SKIP: needs root, to be the tool that another user (nobody, via setpriv) attacks; CI runs as root");
+    return;
+  }
+  attack_scene scene;
+  const std::string cap = scene.shared_with_nobody("cap");
+  // What the old predictable names invited: a link to the victim, a file
+  // of nobody's to be written into (and handed over), a FIFO to hang on.
+  scene.plant({"/bin/ln", "-s", scene.victim, cap + "/000001.netlink.tmp"});
+  scene.plant({"/bin/sh", "-c", "umask 0; : > \"$1\"", "sh", cap + "/000001.netlink.meta.json.tmp"});
+  scene.plant({"/usr/bin/mkfifo", cap + "/000001.netlink.snmp.tmp"});
+  const auto planted = names_in(cap);
+  const auto r = run({"--replay", linux_dump, "--capture", cap, "-o", "/dev/null"}, timeout_ms(20'000));
+  INFO(r.err);
+  REQUIRE_FALSE(r.timed_out);
+  REQUIRE(r.exit_status == 0);
+  CHECK(read_file(scene.victim) == "ORIG\n");
+  CHECK(fs::file_size(cap + "/000001.netlink.meta.json.tmp") == 0);
+  CHECK(stat_of(cap + "/000001.netlink.meta.json.tmp").st_uid == 65534);
+  CHECK(hidden_files(cap).empty());
+  // The pass is there whole, root's, readable by all but writable by root only.
+  const std::vector<std::string> after = names_in(cap);
+  std::vector<std::string> added;
+  std::set_difference(after.begin(), after.end(), planted.begin(), planted.end(), std::back_inserter(added));
+  REQUIRE(added.size() == 3);  // the dump, .meta.json, .snmp
+  for (const std::string& name : added) {
+    const struct stat info = stat_of(cap + "/" + name);
+    CHECK(S_ISREG(info.st_mode));
+    CHECK(info.st_uid == 0);
+    CHECK((info.st_mode & 022) == 0);
+  }
+  CHECK(read_file(cap + "/" + added[0]) == read_file(linux_dump));
+}
+
+TEST_CASE("-o replaces what another user planted at the path instead of writing through it", "[security][files]") {
+  if (!is_root()) {
+    WARN("SKIP: needs root, to be the tool that another user (nobody, via setpriv) attacks; CI runs as root");
+    return;
+  }
+  attack_scene scene;
+  const std::string shared = scene.shared_with_nobody("out");
+  // A link of nobody's is refused (it could lead anywhere)...
+  scene.plant({"/bin/ln", "-s", scene.victim, shared + "/link.jsonl"});
+  check_one_line_failure(run({"--replay", linux_dump, "-o", shared + "/link.jsonl"}), 3,
+                         "a symbolic link owned by uid 65534, another user: not followed");
+  CHECK(read_file(scene.victim) == "ORIG\n");
+  // ... a file of nobody's, world-writable, is replaced by one of root's...
+  scene.plant({"/bin/sh", "-c", "umask 0; : > \"$1\"", "sh", shared + "/file.jsonl"});
+  const auto r = run({"--replay", linux_dump, "-o", shared + "/file.jsonl"});
+  REQUIRE(r.exit_status == 0);
+  const struct stat info = stat_of(shared + "/file.jsonl");
+  CHECK(info.st_uid == 0);
+  CHECK((info.st_mode & 022) == 0);
+  CHECK(parse_jsonl(read_file(shared + "/file.jsonl")).size() == 1);
+  // ... and a hard link to the victim is replaced, the victim untouched.
+  REQUIRE(::link(scene.victim.c_str(), (shared + "/hard.jsonl").c_str()) == 0);
+  REQUIRE(run({"--replay", linux_dump, "-o", shared + "/hard.jsonl"}).exit_status == 0);
+  CHECK(read_file(scene.victim) == "ORIG\n");
+  CHECK(hidden_files(shared).empty());
+}
+
+TEST_CASE("-o: a FIFO without a reader is refused, not waited on; devices and root's links work", "[security][files]") {
+  temp_dir dir;
+  const std::string fifo = dir / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  check_one_line_failure(run({"--replay", linux_dump, "-o", fifo}, timeout_ms(10'000)), 3,
+                         "a FIFO with no reader (start the reader first)");
+  CHECK(run({"--replay", linux_dump, "-o", "/dev/null"}).exit_status == 0);
+  CHECK(run({"--replay", linux_dump, "-o", "/dev/stdout"}).out == run({"--replay", linux_dump}).out);
+  // Our own link to a file of ours: followed, the file truncated and filled.
+  const std::string target = dir / "target.jsonl";
+  write_file(target, std::string(100000, 'x'));
+  fs::create_symlink(target, dir / "link.jsonl");
+  REQUIRE(run({"--replay", linux_dump, "-o", dir / "link.jsonl"}).exit_status == 0);
+  CHECK(fs::is_symlink(dir / "link.jsonl"));
+  CHECK(parse_jsonl(read_file(target)).size() == 1);
+}
+
+// ---- 9. a full disk: a pass's capture is all or nothing ------------------------
+
+TEST_CASE("a file-size limit hit while capturing leaves nothing of the pass, and no signal", "[files]") {
+  temp_dir dir;
+  // The dump (5,968 bytes) and its meta fit under 7,000 bytes, the .snmp
+  // beside it does not: the pass fails at its third file.
+  const auto dump = copy_with(dir, linux_dump, "in.netlink", {".meta.json"});
+  write_file(dump + ".snmp", read_file(linux_dump + ".snmp") + std::string(8000, '\n'));
+  const std::string cap = dir / "cap";
+  const auto r = run_process({"/usr/bin/prlimit", "--fsize=7000", tool, "--replay", dump, "--capture", cap, "-o",
+                              "/dev/null"},
+                             {}, timeout_ms(20'000));
+  INFO(r.err);
+  CHECK(r.term_signal == 0);  // SIGXFSZ would end it
+  CHECK(r.exit_status == 3);
+  CHECK(r.err.find("000001.netlink.snmp: File too large") != std::string::npos);
+  CHECK(names_in(cap).empty());
+}
+
+TEST_CASE("a full file system while capturing leaves nothing of the pass", "[files]") {
+  if (!is_root()) {
+    WARN("SKIP: needs root to mount a small tmpfs (in a mount namespace of its own); CI runs as root");
+    return;
+  }
+  temp_dir dir;
+  const auto dump = copy_with(dir, linux_dump, "in.netlink", {".meta.json", ".snmp"});
+  const std::string mount_point = dir / "small";
+  fs::create_directory(mount_point);
+  // 12 KiB hold the dump (2 pages) and the meta file (1); the .snmp does not fit.
+  const std::string script =
+      "mount -t tmpfs -o size=12k tmpfs \"$1\" || exit 90; \"$2\" --replay \"$3\" --capture \"$1/cap\" -o /dev/null; "
+      "echo \"status $?\"; ls -A \"$1/cap\"";
+  const auto r = run_process({"/usr/bin/unshare", "-m", "/bin/sh", "-c", script, "sh", mount_point, tool, dump}, {},
+                             timeout_ms(20'000));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_status == 0);
+  CHECK(r.out == "status 3\n");  // and no file listed
+  CHECK(r.err.find("No space left on device") != std::string::npos);
+}
+
+// ---- 10. -o never empties an input; a second capture run adds to the first ---
+
+TEST_CASE("-o naming an input (by any name) is refused and the input kept", "[files]") {
+  temp_dir dir;
+  const auto dump = copy_with(dir, linux_dump, "in.netlink", {".meta.json", ".snmp"});
+  const std::string dump_bytes = read_file(dump);
+  check_one_line_failure(run({"--replay", dump, "-o", dump}), 2, "is also an input");
+  check_one_line_failure(run({"--replay", dump, "-o", dump + ".snmp"}), 2, "is also an input (" + dump + ".snmp)");
+  fs::create_hard_link(dump, dir / "other-name");
+  check_one_line_failure(run({"--replay", dump, "-o", dir / "other-name"}), 2, "is also an input");
+  CHECK(read_file(dump) == dump_bytes);
+
+  const std::string archive = dir / "a.jsonl";
+  REQUIRE(run({"--replay", dump, "-o", archive}).exit_status == 0);
+  const std::string archive_bytes = read_file(archive);
+  check_one_line_failure(run({"--input", archive, "-o", archive}), 2, "is also an input");
+  run_options from_archive = timeout_ms(20'000);
+  from_archive.stdin_path = archive;
+  check_one_line_failure(run({"--input", "-", "-o", archive}, from_archive), 2, "is also an input (-)");
+  CHECK(read_file(archive) == archive_bytes);
+}
+
+TEST_CASE("a second run into the same --capture directory goes on numbering, overwriting nothing", "[files]") {
+  temp_dir dir;
+  const std::string cap = dir / "cap";
+  REQUIRE(run({"--replay", linux_dump, "--capture", cap, "-o", "/dev/null"}).exit_status == 0);
+  const auto first = stat_of(cap + "/000001.netlink");
+  const auto meta = read_file(cap + "/000001.netlink.meta.json");
+  REQUIRE(run({"--replay", xnu_sample, xnu_sample, "--capture", cap, "-o", "/dev/null"}).exit_status == 0);
+  CHECK(names_in(cap) == std::vector<std::string>{"000001.netlink", "000001.netlink.meta.json",
+                                                  "000001.netlink.snmp", "000002.pcblist_n",
+                                                  "000002.pcblist_n.meta.json", "000003.pcblist_n",
+                                                  "000003.pcblist_n.meta.json"});
+  CHECK(stat_of(cap + "/000001.netlink").st_ino == first.st_ino);
+  CHECK(read_file(cap + "/000001.netlink.meta.json") == meta);
+}

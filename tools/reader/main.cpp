@@ -18,6 +18,7 @@
 
 #include "archive/archive.hpp"
 #include "core/printable.hpp"
+#include "core/safe_create.hpp"
 #include "output/batch_writer.hpp"
 #include "codec/batch_parts_encoder.hpp"
 #include "sources/capture.hpp"
@@ -52,8 +53,10 @@ volatile sig_atomic_t stop_requested = 0;
 extern "C" void request_stop(int) { stop_requested = 1; }
 
 void install_signal_handlers() {
-  // A closed pipe shows as EPIPE from write(), handled as a quiet end.
+  // A closed pipe shows as EPIPE from write(), handled as a quiet end; a
+  // file-size limit (ulimit -f) as EFBIG, an error like a full disk.
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN);
   struct sigaction action {};
   action.sa_handler = request_stop;
   sigemptyset(&action.sa_mask);
@@ -386,6 +389,21 @@ int run_archives(const reader::options& opts, reader::output_sink& sink) {
   return exit_ok;
 }
 
+// The input that -o names too, if any: it would be emptied before it is
+// read (the same file by device and inode, under any name).
+std::optional<std::string> output_is_input(const reader::options& opts) {
+  if (opts.output.empty() || opts.output == "-") return std::nullopt;
+  for (const std::string& input : opts.input_files) {
+    if (reader::same_file(opts.output, input == "-" ? "/dev/stdin" : input)) return input;
+  }
+  for (const std::string& dump : opts.replay_files) {
+    for (const auto& file : reader::pass_file_limits) {
+      if (reader::same_file(opts.output, dump + file.suffix)) return dump + file.suffix;
+    }
+  }
+  return std::nullopt;
+}
+
 int run(int argc, char** argv);
 
 }  // namespace
@@ -418,6 +436,10 @@ int run(int argc, char** argv) {
     return exit_ok;
   }
 
+  if (const auto input = output_is_input(opts)) {
+    return fail(exit_usage, "-o " + opts.output + ": is also an input (" + *input +
+                                "): it would be emptied before it is read");
+  }
   if (!opts.input_files.empty()) {
     reader::output_sink sink(opts.output);
     if (!sink.is_open()) return fail(exit_io, sink.error());
@@ -465,8 +487,9 @@ int run(int argc, char** argv) {
   install_signal_handlers();
   reader::output_sink sink(opts.output);
   if (!sink.is_open()) return fail(exit_io, sink.error());
-  if (!opts.capture_dir.empty() && ::mkdir(opts.capture_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return fail(exit_io, opts.capture_dir + ": " + std::strerror(errno));
+  std::optional<reader::capture_writer> capture;
+  if (!opts.capture_dir.empty() && !(capture = reader::capture_writer::open(opts.capture_dir, error))) {
+    return fail(exit_io, error);
   }
 
   // --processes sits in front of the filter and the writer (or planner).
@@ -602,8 +625,7 @@ int run(int argc, char** argv) {
     note_unreadable_counters(*raw, warn);
 
     // Capture first: a dump that fails to decode is worth keeping.
-    if (!opts.capture_dir.empty() &&
-        !reader::write_raw_pass(opts.capture_dir, index + 1, source, *raw, error)) {
+    if (capture && !capture->write(source, *raw, error)) {
       return fail(exit_io, error);
     }
     run.batch_sequence = index + 1;

@@ -3,9 +3,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <system_error>
+#include <charconv>
+#include <cstdint>
 #include <utility>
 
 #include "core/bounded_read.hpp"
@@ -14,24 +13,6 @@
 namespace tcpstats::reader {
 
 namespace {
-
-bool write_file(const std::string& path, const void* data, std::size_t size, std::string& error) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
-    out.flush();
-    if (!out) {
-      error = temporary + ": " + std::strerror(errno);
-      return false;
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    error = path + ": " + std::strerror(errno);
-    return false;
-  }
-  return true;
-}
 
 const char* table_extension(platform source, const pass_meta& meta) {
   switch (source) {
@@ -91,30 +72,42 @@ std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& erro
   return raw;
 }
 
-std::optional<std::string> write_raw_pass(const std::string& dir, std::uint64_t sequence, platform source,
-                                          const raw_pass& raw, std::string& error) {
-  char name[32];
-  std::snprintf(name, sizeof name, "%06llu.", static_cast<unsigned long long>(sequence));
-  const std::string path = dir + "/" + name + table_extension(source, raw.meta);
+std::optional<capture_writer> capture_writer::open(const std::string& dir, std::string& error) {
+  auto opened = directory::open(dir, error);
+  if (!opened) return std::nullopt;
+  // Go on after the highest number there: "000042.netlink.meta.json" is 42.
+  std::uint64_t highest = 0;
+  for (const std::string& name : opened->names()) {
+    std::uint64_t number = 0;
+    const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), number);
+    if (ec == std::errc{} && end - name.data() >= 6 && *end == '.' && number > highest) highest = number;
+  }
+  if (highest == UINT64_MAX) {
+    error = dir + ": no capture number left";
+    return std::nullopt;
+  }
+  return capture_writer(std::move(*opened), highest + 1);
+}
+
+std::optional<std::string> capture_writer::write(platform source, const raw_pass& raw, std::string& error) {
+  char number[32];
+  std::snprintf(number, sizeof number, "%06llu.", static_cast<unsigned long long>(next_));
+  const std::string name = number + std::string(table_extension(source, raw.meta));
   pass_meta meta = raw.meta;
   meta.source = source;
-  const std::string meta_text = format_meta(meta);
-  if (!write_file(path, raw.table.bytes().data(), raw.table.size(), error)) return std::nullopt;
-  if (!write_file(path + ".meta.json", meta_text.data(), meta_text.size(), error)) return std::nullopt;
-  if (raw.tcp_stats && !write_file(path + ".tcp_stats", raw.tcp_stats->data(), raw.tcp_stats->size(), error)) {
-    return std::nullopt;
-  }
-  if (raw.snmp && !write_file(path + ".snmp", raw.snmp->data(), raw.snmp->size(), error)) return std::nullopt;
-  if (raw.kern_file && !write_file(path + ".kern_file", raw.kern_file->data(), raw.kern_file->size(), error)) {
-    return std::nullopt;
-  }
-  if (raw.tcp_states && !write_file(path + ".tcp_states", raw.tcp_states->data(), raw.tcp_states->size(), error)) {
-    return std::nullopt;
-  }
-  if (raw.commands && !write_file(path + ".commands", raw.commands->data(), raw.commands->size(), error)) {
-    return std::nullopt;
-  }
-  return path;
+  const auto bytes = [](const auto& data) {
+    return std::string_view(reinterpret_cast<const char*>(data.data()), data.size());
+  };
+  file_set files(dir_);
+  bool ok = files.add(name, bytes(raw.table.bytes()), error) && files.add(name + ".meta.json", format_meta(meta), error);
+  if (ok && raw.tcp_stats) ok = files.add(name + ".tcp_stats", bytes(*raw.tcp_stats), error);
+  if (ok && raw.snmp) ok = files.add(name + ".snmp", *raw.snmp, error);
+  if (ok && raw.kern_file) ok = files.add(name + ".kern_file", bytes(*raw.kern_file), error);
+  if (ok && raw.tcp_states) ok = files.add(name + ".tcp_states", bytes(*raw.tcp_states), error);
+  if (ok && raw.commands) ok = files.add(name + ".commands", *raw.commands, error);
+  if (!ok || !files.commit(error)) return std::nullopt;
+  ++next_;
+  return dir_.path() + "/" + name;
 }
 
 }  // namespace tcpstats::reader

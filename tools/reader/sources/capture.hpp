@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "core/safe_create.hpp"
 #include "sources/raw_pass.hpp"
 
 namespace tcpstats::reader {
@@ -42,11 +43,25 @@ inline constexpr pass_file_limit pass_file_limits[] = {
 // file) rather than unreadable or refused.
 [[nodiscard]] std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& error, bool& malformed);
 
-// Writes DIR/NNNNNN.<extension> (NNNNNN = sequence, zero-padded) with its
-// .meta.json and .tcp_stats, each through a temporary file and a rename, so
-// no reader ever sees half a file. Returns the dump's path, or empty with
-// `error` set.
-[[nodiscard]] std::optional<std::string> write_raw_pass(const std::string& dir, std::uint64_t sequence,
-                                                        platform source, const raw_pass& raw, std::string& error);
+// --capture DIR: each pass as DIR/NNNNNN.<table> with its side files
+// (.meta.json always; .tcp_stats, .snmp, .kern_file, .tcp_states,
+// .commands when read), written all or nothing (core/safe_create.hpp: a
+// full disk or a signal leaves no part of a pass, and no temporary file).
+// Numbering goes on after the highest NNNNNN already in DIR, so a second
+// run into the same directory adds to it and never overwrites.
+class capture_writer {
+ public:
+  // Opens (or creates) DIR; refused as directory::open says.
+  [[nodiscard]] static std::optional<capture_writer> open(const std::string& dir, std::string& error);
+
+  // Writes the next pass; returns the dump's path, or empty with `error`.
+  [[nodiscard]] std::optional<std::string> write(platform source, const raw_pass& raw, std::string& error);
+  [[nodiscard]] std::uint64_t next_number() const { return next_; }
+
+ private:
+  capture_writer(directory dir, std::uint64_t next) : dir_(std::move(dir)), next_(next) {}
+  directory dir_;
+  std::uint64_t next_;
+};
 
 }  // namespace tcpstats::reader
