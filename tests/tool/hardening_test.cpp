@@ -533,3 +533,34 @@ TEST_CASE("a second run into the same --capture directory goes on numbering, ove
   CHECK(stat_of(cap + "/000001.netlink").st_ino == first.st_ino);
   CHECK(read_file(cap + "/000001.netlink.meta.json") == meta);
 }
+
+// ---- 8. every signal that would end the tool ends it between batches ---------
+
+TEST_CASE("SIGHUP, SIGQUIT, SIGUSR1... finish the batch: whole output, whole captures, no temporary file",
+          "[signals]") {
+  for (const int sig : {SIGHUP, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGPROF}) {
+    INFO(strsignal(sig));
+    temp_dir dir;
+    const std::string cap = dir / "cap";
+    bool sent = false;
+    const auto r = run_process({tool, "-i", "20ms", "-f", "binary", "--capture", cap},
+                               [&sent, sig](pid_t pid, const std::string& out) {
+                                 if (!sent && out.size() > 1000) {
+                                   ::kill(pid, sig);
+                                   sent = true;
+                                 }
+                                 return true;
+                               },
+                               timeout_ms(30'000));
+    REQUIRE(sent);
+    INFO(r.err);
+    CHECK(r.term_signal == 0);
+    CHECK(r.exit_status == 0);
+    const auto batches = parse_frames(r.out);  // whole frames only
+    CHECK(batches.size() >= 1);
+    CHECK(hidden_files(cap).empty());
+    std::size_t dumps = 0;
+    for (const std::string& name : names_in(cap)) dumps += name.size() == 14 && name.ends_with(".netlink");
+    CHECK(dumps == batches.size());  // every batch written has its capture, and no capture lacks its batch
+  }
+}

@@ -61,8 +61,23 @@ void install_signal_handlers() {
   action.sa_handler = request_stop;
   sigemptyset(&action.sa_mask);
   action.sa_flags = 0;  // no SA_RESTART: a signal cuts the sleep between passes short
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  // Every signal whose default would end the tool mid-batch (leaving half a
+  // frame, or a capture without its meta file) asks it to stop after the
+  // batch instead: SIGHUP (a closed terminal or ssh session), SIGQUIT too
+  // (its core dump is for a hung process; `gcore` or SIGABRT still give
+  // one), and the rest a stray kill or timer could send. SIGKILL cannot be
+  // caught; faults (SIGSEGV, SIGBUS outside a guarded dump, SIGABRT) are
+  // bugs and keep their core dumps.
+  for (const int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU,
+#if defined(__linux__)
+                        SIGPOLL, SIGPWR, SIGSTKFLT,
+#endif
+                        SIGIO}) {
+    sigaction(sig, &action, nullptr);
+  }
+#if defined(SIGRTMIN)
+  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaction(sig, &action, nullptr);
+#endif
 }
 
 // Messages name files, archive contents and kernel strings that other users

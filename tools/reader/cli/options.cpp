@@ -174,9 +174,11 @@ With --deltas, a connection that leaves the filtered view gets a closed record.
   -V, --version            the version
 
 Exit status: 0 done (also when the reader of the output goes away, or on
-SIGINT/SIGTERM after the current batch); 1 a dump or its meta file is
-malformed, or its source cannot be decoded by this build; 2 usage
-error; 3 a file could not be read or written; 4 live collection failed.
+SIGHUP, SIGINT, SIGQUIT, SIGTERM after the current batch); 1 a dump or
+its meta file is malformed, or its source cannot be decoded by this build;
+2 usage error; 3 a file could not be read, written or refused (too large,
+not a regular file, shared with other users: docs/security.md); 4 live
+collection failed.
 )";
 }
 
