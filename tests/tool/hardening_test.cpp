@@ -564,3 +564,95 @@ TEST_CASE("SIGHUP, SIGQUIT, SIGUSR1... finish the batch: whole output, whole cap
     CHECK(dumps == batches.size());  // every batch written has its capture, and no capture lacks its batch
   }
 }
+
+// ---- 4. --input: lines, frames, empty batches and compression are bounded ----
+
+namespace {
+
+// Runs a shell pipeline that writes `path` (gzip, zstd, head, tr).
+void make_file(const std::string& script, const std::string& path) {
+  const auto r = run_process({"/bin/sh", "-c", script, "sh", path});
+  INFO(r.err);
+  REQUIRE(r.exit_status == 0);
+}
+
+}  // namespace
+
+TEST_CASE("--input: a 300 MB line in 300 KB of gzip is refused early and small", "[limits][input]") {
+  temp_dir dir;
+  const std::string archive = dir / "line.jsonl.gz";
+  make_file("{ printf '{\"metadata\":{\"hostname\":\"'; head -c 300000000 /dev/zero | tr '\\0' a; } | gzip -1 > \"$1\"",
+            archive);
+  check_one_line_failure(run({"--input", archive}), 1, "line.jsonl.gz:1: a line of more than 64 MiB, the limit");
+}
+
+TEST_CASE("--input: a frame length of 2^31-1 is refused before anything is buffered", "[limits][input]") {
+  temp_dir dir;
+  const std::string archive = dir / "frame.bin.zst";
+  make_file("{ printf '\\377\\377\\377\\377\\007'; head -c 300000000 /dev/zero; } | zstd -q -3 > \"$1\"", archive);
+  check_one_line_failure(run({"--input", archive}), 1,
+                         "byte 0: a frame of 2147483647 bytes, more than the 64 MiB limit (--max-batch-size)");
+}
+
+TEST_CASE("--input: a stream of empty batches ends with an error, not a billion batches", "[limits][input]") {
+  temp_dir dir;
+  const std::string zeros = dir / "zeros.gz";
+  make_file("head -c 100000000 /dev/zero | gzip -1 > \"$1\"", zeros);
+  auto r = run({"--input", zeros, "-f", "binary"}, timeout_ms(30'000));
+  check_one_line_failure(r, 1, "zeros.gz: byte 1000: more than 1000 empty batches in a row");
+  CHECK(r.out.size() == 1000);  // the thousand empty frames before it, as they were
+  const std::string braces = dir / "braces.jsonl";
+  std::string lines;
+  for (int i = 0; i < 2000; ++i) lines += "{}\n";
+  write_file(braces, lines);
+  check_one_line_failure(run({"--input", braces}), 1, "more than 1000 empty batches in a row");
+  // A pipe of zeros, as --input - or /dev/stdin would see it.
+  const auto piped = run_process({"/bin/sh", "-c", "head -c 100000000 /dev/zero | \"$1\" --input - -o /dev/null", "sh",
+                                  tool},
+                                 {}, timeout_ms(30'000));
+  check_one_line_failure(piped, 1, "(standard input): byte 1000: more than 1000 empty batches in a row");
+}
+
+TEST_CASE("--input /dev/zero (or a terminal, or a directory) is refused at once", "[limits][input]") {
+  check_one_line_failure(run({"--input", "/dev/zero"}, timeout_ms(10'000)), 3,
+                         "/dev/zero: a device, not a regular file, FIFO or pipe: refused as an archive");
+  run_options from_zero = timeout_ms(10'000);
+  from_zero.stdin_path = "/dev/zero";
+  check_one_line_failure(run({"--input", "-"}, from_zero), 3, "(standard input): a device");
+  temp_dir dir;
+  check_one_line_failure(run({"--input", dir.path.string()}), 3, "a directory, not a regular file");
+}
+
+TEST_CASE("--input: a decompression bomb of valid batches is refused past 64 MiB", "[limits][input]") {
+  temp_dir dir;
+  const std::string bomb = dir / "bomb.jsonl.zst";
+  make_file("yes '{\"metadata\":{\"hostname\":\"h\"}}' | head -n 3000000 | zstd -q -19 > \"$1\"", bomb);
+  const auto r = run({"--input", bomb, "-o", "/dev/null"});
+  check_one_line_failure(r, 1, "decompresses to more than 1000 times its size");
+  CHECK(r.err.find("decompress it first to read it anyway") != std::string::npos);
+  // Decompressed first, the same batches are read.
+  const auto piped = run_process(
+      {"/bin/sh", "-c", "zstd -dc \"$1\" | \"$2\" --input - -f binary | wc -c", "sh", bomb, tool}, {},
+      timeout_ms(60'000));
+  CHECK(piped.exit_status == 0);
+  CHECK(piped.out == "18000000\n");  // 3,000,000 frames of 6 bytes
+}
+
+TEST_CASE("--max-batch-size: lines and frames up to it are read, longer ones refused", "[limits][input]") {
+  temp_dir dir;
+  const std::string line = "{\"metadata\":{\"hostname\":\"" + std::string(2 << 20, 'h') + "\"}}\n";
+  const std::string archive = dir / "two-mb.jsonl";
+  write_file(archive, "{\"metadata\":{\"hostname\":\"small\"}}\n" + line);
+  check_one_line_failure(run({"--input", archive, "--max-batch-size", "1M"}), 1,
+                         "two-mb.jsonl:2: a line of more than 1 MiB, the limit (--max-batch-size)");
+  const auto r = run({"--input", archive, "--max-batch-size", "4M", "-f", "binary"});
+  CHECK(r.exit_status == 0);
+  CHECK(parse_frames(r.out).size() == 2);
+  const std::string frames = dir / "two-mb.bin";
+  write_file(frames, r.out);
+  check_one_line_failure(run({"--input", frames, "--max-batch-size", "1M"}), 1,
+                         "byte 10: a frame of 2097162 bytes, more than the 1 MiB limit");
+  CHECK(run({"--input", frames, "--max-batch-size", "3M", "-o", "/dev/null"}).exit_status == 0);
+  check_one_line_failure(run({"--input", frames, "--max-batch-size", "lots"}), 2, "--max-batch-size: 'lots'");
+  check_one_line_failure(run({"--replay", linux_dump, "--max-batch-size", "4M"}), 2, "applies to --input only");
+}

@@ -348,7 +348,9 @@ int run_archives(const reader::options& opts, reader::output_sink& sink) {
   std::string_view batch;
   std::string frame_storage, json, error;
   for (const std::string& path : opts.input_files) {
-    reader::archive_reader archive;
+    reader::archive_limits limits;
+    limits.max_batch_bytes = opts.max_batch_bytes;
+    reader::archive_reader archive(limits);
     if (!archive.open(path, error)) return fail(exit_io, error);
     for (std::uint64_t number = 1;; ++number) {
       if (!archive.next(batch, error)) {

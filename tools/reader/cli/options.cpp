@@ -46,6 +46,29 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   return std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(ns)));
 }
 
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end == text.data()) return std::nullopt;
+  std::string unit(end, text.data() + text.size());
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  unsigned shift = 0;
+  if (unit == "K" || unit == "KIB") {
+    shift = 10;
+  } else if (unit == "M" || unit == "MIB") {
+    shift = 20;
+  } else if (unit == "G" || unit == "GIB") {
+    shift = 30;
+  } else if (!unit.empty()) {
+    return std::nullopt;
+  }
+  constexpr std::uint64_t most = std::uint64_t{16} << 30;
+  if (value > (most >> shift)) return std::nullopt;
+  value <<= shift;
+  if (value < 1024) return std::nullopt;
+  return value;
+}
+
 std::optional<listen_address> parse_listen_address(std::string_view text) {
   const auto colon = text.rfind(':');
   if (colon == std::string_view::npos) return std::nullopt;
@@ -113,6 +136,11 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
                            recognised, also gzip- or zstd-compressed; - is
                            standard input) and write them again through the
                            filters in the chosen format
+      --max-batch-size SIZE  --input: the longest JSON line or binary frame
+                           read (default 64M; 100,000 connections are ~93M
+                           as JSON, ~26M binary); also refused: more
+                           than 1000 empty batches in a row, and compressed
+                           archives that grow more than 1000 times
       --json-names STYLE   camel: lowerCamelCase JSON names (default), proto:
                            the .proto's snake_case names (--input reads both)
       --json-addresses STYLE  base64: addresses as protobuf's JSON writes bytes
@@ -185,7 +213,7 @@ collection failed.
 std::optional<options> parse_options(int argc, char** argv, std::string& error) {
   enum : int {
     opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_processes, opt_deltas,
-    opt_changes_only, opt_summary_only, opt_input, opt_json_names, opt_sort, opt_reverse, opt_no_interactive,
+    opt_changes_only, opt_summary_only, opt_input, opt_max_batch_size, opt_json_names, opt_sort, opt_reverse, opt_no_interactive,
     opt_listen, opt_max_ports, opt_json_addresses,
     opt_filter  // + the index in filter_options()
   };
@@ -201,6 +229,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       {"no-header", no_argument, nullptr, 'H'},
       {"summary-only", no_argument, nullptr, opt_summary_only},
       {"input", required_argument, nullptr, opt_input},
+      {"max-batch-size", required_argument, nullptr, opt_max_batch_size},
       {"json-names", required_argument, nullptr, opt_json_names},
       {"sort", required_argument, nullptr, opt_sort},
       {"reverse", no_argument, nullptr, opt_reverse},
@@ -236,7 +265,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
 
   options out;
   filter_builder filter;
-  bool count_given = false, once = false, max_ports_given = false;
+  bool count_given = false, once = false, max_ports_given = false, max_batch_given = false;
   optind = 1;
   opterr = 0;
   for (;;) {
@@ -295,6 +324,16 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
         break;
       case opt_replay: out.replay_files.push_back(value); break;
       case opt_input: out.input_files.push_back(value); break;
+      case opt_max_batch_size: {
+        const auto size = parse_size(value);
+        if (!size) {
+          error = "--max-batch-size: '" + value + "' is not a size from 1K to 16G (65536, 64K, 64M, 1G)";
+          return std::nullopt;
+        }
+        out.max_batch_bytes = *size;
+        max_batch_given = true;
+        break;
+      }
       case opt_json_names:
         if (value == "camel") {
           out.names = json_names::camel;
@@ -383,6 +422,10 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       error = std::string(live_only) + " does not apply to --input (it re-emits batches as they were written)";
       return std::nullopt;
     }
+  }
+  if (max_batch_given && out.input_files.empty()) {
+    error = "--max-batch-size applies to --input only";
+    return std::nullopt;
   }
   if (out.listen && (!out.replay_files.empty() || !out.input_files.empty())) {
     error = std::string("--listen serves live collection, not ") + (out.replay_files.empty() ? "--input" : "--replay");
