@@ -656,3 +656,64 @@ TEST_CASE("--max-batch-size: lines and frames up to it are read, longer ones ref
   check_one_line_failure(run({"--input", frames, "--max-batch-size", "lots"}), 2, "--max-batch-size: 'lots'");
   check_one_line_failure(run({"--replay", linux_dump, "--max-batch-size", "4M"}), 2, "applies to --input only");
 }
+
+// ---- 11. messages -----------------------------------------------------------
+
+TEST_CASE("an unknown option after file names is named, not the file before it", "[messages]") {
+  check_one_line_failure(run({"--replay", "a", "b", "--bogus"}), 2, "unknown option '--bogus'");
+  check_one_line_failure(run({"--replay", "a", "b", "-Hx"}), 2, "unknown option '-x'");
+  check_one_line_failure(run({"--input", "a", "b", "--bogus=1"}), 2, "unknown option '--bogus=1'");
+  check_one_line_failure(run({"--replay", "a", "b", "-o"}), 2, "'-o' needs a value");
+}
+
+TEST_CASE("an empty --netns, -o, --capture, --replay or --input is an error, never 'none'", "[messages]") {
+  check_one_line_failure(run({"--once", "--netns", ""}), 2, "--netns needs a non-empty value");
+  check_one_line_failure(run({"--once", "--netns="}), 2, "--netns needs a non-empty value");
+  check_one_line_failure(run({"--replay", linux_dump, "-o", ""}), 2, "--output needs a non-empty value");
+  check_one_line_failure(run({"--replay", linux_dump, "--capture", ""}), 2, "--capture needs a non-empty value");
+  check_one_line_failure(run({"--replay", ""}), 2, "--replay needs a non-empty value");
+  check_one_line_failure(run({"--input", ""}), 2, "--input needs a non-empty value");
+}
+
+TEST_CASE("an empty or all-zero FreeBSD tcp_stats gets no macOS warning", "[messages]") {
+  temp_dir dir;
+  const auto dump = copy_with(dir, freebsd_dir + "sample-15.pcblist", "x.pcblist", {".meta.json"});
+  write_file(dump + ".tcp_stats", "");
+  const auto empty = run({"--replay", dump});
+  check_one_line_failure(empty, 1, "x.pcblist: net.inet.tcp.stats: 0 bytes, too few for this release");
+  CHECK(empty.err.find("macOS") == std::string::npos);
+  write_file(dump + ".tcp_stats", std::string(fs::file_size(freebsd_dir + "sample-15.pcblist.tcp_stats"), '\0'));
+  const auto zeros = run({"--replay", dump});
+  CHECK(zeros.exit_status == 0);
+  CHECK(zeros.err.empty());
+}
+
+TEST_CASE("a JSON line cut short is reported on its own line, blank lines or not", "[messages][input]") {
+  temp_dir dir;
+  const std::string good = "{\"metadata\":{\"hostname\":\"a\"}}\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {good + "{\"metadata\":\n", ":2: the JSON is cut short"},
+      {good + good + "{\"metadata\":{", ":3: the JSON is cut short"},
+      {good + "\n\n" + good + "{\"metadata\":{\"hostname\":\n\n", ":5: the JSON is cut short"},
+      {"{\"metadata\":\n", ":1: the JSON is cut short"},
+  };
+  for (const auto& [text, says] : cases) {
+    const std::string archive = dir / "cut.jsonl";
+    write_file(archive, text);
+    check_one_line_failure(run({"--input", archive, "-o", "/dev/null"}), 1, "cut.jsonl" + says);
+  }
+}
+
+TEST_CASE("JSON Lines that start with blank lines, spaces or a byte order mark are JSON", "[messages][input]") {
+  temp_dir dir;
+  const std::string line = "{\"metadata\":{\"hostname\":\"a\"}}";
+  for (const std::string& start : {std::string("\n"), std::string("   "), std::string("\r\n\t "),
+                                   std::string("\xEF\xBB\xBF"), std::string("\xEF\xBB\xBF\n ")}) {
+    const std::string archive = dir / "a.jsonl";
+    write_file(archive, start + line + "\n" + line + "\n");
+    const auto r = run({"--input", archive});
+    INFO(r.err);
+    CHECK(r.exit_status == 0);
+    CHECK(r.out == line + "\n" + line + "\n");
+  }
+}

@@ -275,10 +275,13 @@ std::uint32_t linux_state_mask(std::uint32_t states) {
 // status line (and on standard error once the view closes).
 using warn_function = std::function<void(const std::string&)>;
 
-// Says once per run that net.inet.tcp.stats came back unreadable.
-void note_unreadable_counters(const reader::raw_pass& raw, const warn_function& warn) {
+// Says once per run that macOS's net.inet.tcp.stats came back unreadable
+// (FreeBSD's has no such reading: an empty one is malformed).
+void note_unreadable_counters(const reader::raw_pass& raw, reader::platform source, const warn_function& warn) {
   static bool said = false;
-  if (said || !raw.tcp_stats || tcpstats::xnu::is_readable(*raw.tcp_stats)) return;
+  if (said || source != reader::platform::macos || !raw.tcp_stats || tcpstats::xnu::is_readable(*raw.tcp_stats)) {
+    return;
+  }
   said = true;
   warn("net.inet.tcp.stats reads as zeros (macOS hides it from non-root): system counters are left out");
 }
@@ -639,7 +642,7 @@ int run(int argc, char** argv) {
       }
       where = reader::live_table_name(live_source);
     }
-    note_unreadable_counters(*raw, warn);
+    note_unreadable_counters(*raw, source, warn);
 
     // Capture first: a dump that fails to decode is worth keeping.
     if (capture && !capture->write(source, *raw, error)) {

@@ -264,11 +264,23 @@ bool archive_reader::fill(std::size_t at_least, std::string& error) {
 }
 
 bool archive_reader::detect(std::string& error) {
-  if (!fill(2, error)) return false;
-  // This tool's JSON Lines start '{' then '"' (or '}'); a binary frame of
-  // 123 bytes also starts with the byte '{', but then a field tag.
-  const bool json = text_.size() >= 2 && text_[0] == '{' && (text_[1] == '"' || text_[1] == '}');
+  // JSON Lines: an optional UTF-8 byte order mark, blank space, then '{'
+  // and (after more blank space) '"' or '}'. A binary frame cannot look so:
+  // after its length byte comes a field tag (0x0a, 0x12, 0x1a), and after
+  // a length byte that is blank space, a field tag that is not '{'.
+  constexpr std::size_t look = 4096;
+  if (!fill(look, error)) return false;
+  const std::string_view head = std::string_view(text_).substr(0, std::min(text_.size(), look));
+  const bool bom = head.starts_with("\xEF\xBB\xBF");
+  const std::size_t open = head.find_first_not_of(" \t\r\n", bom ? 3 : 0);
+  const std::size_t next = open == std::string_view::npos ? open : head.find_first_not_of(" \t\r\n", open + 1);
+  const bool json = open != std::string_view::npos && head[open] == '{' && next != std::string_view::npos &&
+                    (head[next] == '"' || head[next] == '}');
   format_ = json ? format::jsonl : format::binary;
+  if (json && bom) {  // simdjson reads JSON, not the mark
+    text_.erase(0, 3);
+    consumed_ += 3;
+  }
   return true;
 }
 
@@ -423,8 +435,12 @@ void archive_reader::finish_region() {
 
 bool archive_reader::next_document(std::string_view& batch, std::string& error) {
   if (!(document_ != documents_.end())) {
-    if (documents_.truncated_bytes() != 0) {
-      error = path_ + ":" + std::to_string(line_at(last_start_)) + ": the JSON is cut short";
+    if (const std::size_t truncated = documents_.truncated_bytes(); truncated != 0) {
+      // The cut document is the region's last `truncated` bytes (not the
+      // last whole one, last_start_), past any blank lines before it.
+      std::size_t at = region_end_ - std::min(truncated, region_end_);
+      while (at < region_end_ && std::isspace(static_cast<unsigned char>(text_[at]))) ++at;
+      error = path_ + ":" + std::to_string(line_at(std::max(at, last_start_))) + ": the JSON is cut short";
       return false;
     }
     finish_region();

@@ -269,11 +269,25 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   optind = 1;
   opterr = 0;
   for (;;) {
-    const int previous = optind;
+    optopt = 0;
     const int c = getopt_long(argc, argv, short_options.c_str(), long_options.data(), nullptr);
     if (c == -1) break;
     const std::string value = optarg ? optarg : "";
-    const std::string word = previous < argc ? argv[previous] : "";
+    // The word at fault: getopt moves file names after the options, so the
+    // word before optind is the option just read; a short option in a
+    // cluster (-Hx) is named by optopt.
+    const std::string word = c == '?' && optopt > 0 && optopt < 256 ? std::string("-") + static_cast<char>(optopt)
+                             : optind > 0 && optind <= argc          ? argv[optind - 1]
+                                                                     : "";
+    // A path or name that is empty would silently mean "none" (an empty
+    // --netns read the host's own namespace).
+    if (optarg != nullptr && value.empty() &&
+        (c == 'o' || c == opt_capture || c == opt_netns || c == opt_replay || c == opt_input)) {
+      for (const struct option& o : long_options) {
+        if (o.name != nullptr && o.val == c) error = std::string("--") + o.name + " needs a non-empty value";
+      }
+      return std::nullopt;
+    }
     if (const filter_option* f = filter_of(c)) {
       if (!filter.add(f->name, value, error)) return std::nullopt;
       continue;
