@@ -401,6 +401,21 @@ bool archive_reader::start_region(std::string& error) {
   region_end_ = end;
   region_lines_ = line_;
   region_counted_ = 0;
+  // A region longer than the limit may hold a line that is (one that came
+  // in whole with shorter ones, when the limit is below a read's size).
+  if (end > limits_.max_batch_bytes) {
+    std::uint64_t line = line_ + 1;
+    for (std::size_t from = 0; from < end; ++line) {
+      const void* newline = std::memchr(text_.data() + from, '\n', end - from);
+      const std::size_t to = newline ? static_cast<std::size_t>(static_cast<const char*>(newline) - text_.data()) : end;
+      if (to - from > limits_.max_batch_bytes) {
+        error = path_ + ":" + std::to_string(line) + ": a line of more than " + size_text(limits_.max_batch_bytes) +
+                ", the limit (--max-batch-size)";
+        return false;
+      }
+      from = to + 1;
+    }
+  }
   if (text_.find_first_not_of(" \t\r\n") >= end) {  // only blank lines
     finish_region();
     return true;
@@ -448,11 +463,6 @@ bool archive_reader::next_document(std::string_view& batch, std::string& error) 
   }
   const std::size_t start = document_.current_index();
   last_start_ = start;
-  if (document_.source().size() > limits_.max_batch_bytes) {  // lines that came in with shorter ones
-    error = path_ + ":" + std::to_string(line_at(start)) + ": a line of more than " +
-            size_text(limits_.max_batch_bytes) + ", the limit (--max-batch-size)";
-    return false;
-  }
   simdjson::ondemand::document_reference doc;
   simdjson::ondemand::value value;
   auto e = (*document_).get(doc);
