@@ -26,11 +26,12 @@ const char* table_extension(platform source, const pass_meta& meta) {
 
 }  // namespace
 
-std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& error, bool& malformed) {
+std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& error, bool& malformed,
+                                      std::span<const pass_file_limit> limits) {
   malformed = false;
   raw_pass raw;
   raw.source_file = path;
-  for (const pass_file_limit& file : pass_file_limits) {
+  for (const pass_file_limit& file : limits) {
     const bool dump = *file.suffix == '\0';
     const read_rules rules{file.max_bytes, file.what, dump, dump};
     std::vector<std::byte> bytes;

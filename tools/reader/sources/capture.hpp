@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "core/safe_create.hpp"
@@ -41,7 +42,9 @@ inline constexpr pass_file_limit pass_file_limits[] = {
 // returns empty and sets `error` to one line naming the file, and
 // `malformed` when a file was read but its content is wrong (a bad meta
 // file) rather than unreadable or refused.
-[[nodiscard]] std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& error, bool& malformed);
+// `limits` replaces pass_file_limits (the fuzzer's small ones reach them).
+[[nodiscard]] std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& error, bool& malformed,
+                                                    std::span<const pass_file_limit> limits = pass_file_limits);
 
 // --capture DIR: each pass as DIR/NNNNNN.<table> with its side files
 // (.meta.json always; .tcp_stats, .snmp, .kern_file, .tcp_states,
