@@ -438,6 +438,20 @@ TEST_CASE("-o replaces what another user planted at the path instead of writing 
   REQUIRE(run({"--replay", linux_dump, "-o", shared + "/hard.jsonl"}).exit_status == 0);
   CHECK(read_file(scene.victim) == "ORIG\n");
   CHECK(hidden_files(shared).empty());
+  // An unprivileged user's own file in a directory only root may write
+  // (a log file): truncated in place; someone else's there: refused.
+  const std::string mine = scene.dir / "nobodys.jsonl";
+  write_file(mine, std::string(50000, 'x'));
+  REQUIRE(::chown(mine.c_str(), 65534, 65534) == 0);
+  const std::string readable = scene.dir / "in.netlink";
+  fs::copy_file(linux_dump, readable);
+  const auto own = as_nobody({tool, "--replay", readable, "-o", mine});
+  INFO(own.err);
+  CHECK(own.exit_status == 0);
+  CHECK(parse_jsonl(read_file(mine)).size() == 1);
+  const auto other = as_nobody({tool, "--replay", readable, "-o", scene.victim});
+  CHECK(other.exit_status == 3);
+  CHECK(read_file(scene.victim) == "ORIG\n");
 }
 
 TEST_CASE("-o: a FIFO without a reader is refused, not waited on; devices and root's links work", "[security][files]") {

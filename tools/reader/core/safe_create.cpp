@@ -9,6 +9,7 @@
 #endif
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
@@ -202,6 +203,27 @@ int open_output_file(const std::string& path, std::string& error) {
     }
     std::string temporary;
     const int fd = create_temporary(dir_fd, name, temporary);
+    if (fd < 0 && exists && (errno == EACCES || errno == EPERM || errno == EROFS) && link.st_uid == ::geteuid() &&
+        link.st_nlink == 1) {
+      // A directory we may not write to, around a file of ours and of no
+      // other name (a log file in /var/log): truncated in place, as it is.
+      ::close(dir_fd);
+      const int own = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+      if (own < 0) {
+        error = describe(path, std::strerror(errno));
+        return -1;
+      }
+      struct stat info {};
+      if (::fstat(own, &info) != 0 || info.st_ino != link.st_ino || info.st_dev != link.st_dev) {
+        error = describe(path, "replaced while being opened");
+      } else if (::ftruncate(own, 0) != 0) {
+        error = describe(path, std::strerror(errno));
+      } else {
+        return own;
+      }
+      ::close(own);
+      return -1;
+    }
     if (fd < 0 || ::renameat(dir_fd, temporary.c_str(), dir_fd, name.c_str()) != 0) {
       error = describe(path, std::strerror(errno));
       if (fd >= 0) {

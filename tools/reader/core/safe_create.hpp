@@ -77,7 +77,9 @@ class file_set {
 // -o PATH, opened for writing batches as they come (output_sink):
 //   missing, or a regular file: a new file takes its place (temporary file,
 //     then rename over it): a file another user left there, or a hard link
-//     to some other file, is replaced, never written through;
+//     to some other file, is replaced, never written through (in a
+//     directory this user may not write to, a file of this user's with no
+//     other name is truncated in place instead);
 //   a symbolic link owned by root or this user (/dev/stdout): followed, and
 //     a regular file it leads to truncated; another user's link is refused;
 //   anything else (a terminal, /dev/null, a FIFO with a reader): written
