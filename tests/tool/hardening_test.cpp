@@ -741,3 +741,32 @@ TEST_CASE("JSON Lines that start with blank lines, spaces or a byte order mark a
     CHECK(r.out == line + "\n" + line + "\n");
   }
 }
+
+TEST_CASE("--listen: SIGTERM right after the start, SIGHUP, SIGQUIT reach the collection loop and end it", "[signals]") {
+  for (const int sig : {SIGTERM, SIGHUP, SIGQUIT, SIGUSR1}) {
+    INFO(strsignal(sig));
+    std::chrono::steady_clock::time_point sent_at;
+    bool sent = false;
+    // A 30 s interval: a signal that only set the flag in a server thread
+    // would leave the loop asleep until the next pass.
+    const auto r = run_process({tool, "--listen", "127.0.0.1:0", "-i", "30s", "-o", "-"},
+                               [&](pid_t pid, const std::string& out) {
+                                 if (!sent && out.find('\n') != std::string::npos) {
+                                   sent_at = std::chrono::steady_clock::now();
+                                   ::kill(pid, sig);
+                                   sent = true;
+                                 }
+                                 return true;
+                               },
+                               timeout_ms(60'000));
+    REQUIRE(sent);
+    INFO(r.err);
+    if (r.exit_status == 2 && r.err.find("--listen") != std::string::npos) {
+      WARN("SKIP: this build has no --listen (cpp-httplib)");
+      return;
+    }
+    CHECK(r.term_signal == 0);
+    CHECK(r.exit_status == 0);
+    CHECK(std::chrono::steady_clock::now() - sent_at < std::chrono::seconds(10));
+  }
+}

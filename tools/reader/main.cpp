@@ -19,6 +19,7 @@
 #include "archive/archive.hpp"
 #include "core/printable.hpp"
 #include "core/safe_create.hpp"
+#include "core/stop_signals.hpp"
 #include "output/batch_writer.hpp"
 #include "codec/batch_parts_encoder.hpp"
 #include "sources/capture.hpp"
@@ -61,23 +62,12 @@ void install_signal_handlers() {
   action.sa_handler = request_stop;
   sigemptyset(&action.sa_mask);
   action.sa_flags = 0;  // no SA_RESTART: a signal cuts the sleep between passes short
-  // Every signal whose default would end the tool mid-batch (leaving half a
-  // frame, or a capture without its meta file) asks it to stop after the
-  // batch instead: SIGHUP (a closed terminal or ssh session), SIGQUIT too
-  // (its core dump is for a hung process; `gcore` or SIGABRT still give
-  // one), and the rest a stray kill or timer could send. SIGKILL cannot be
-  // caught; faults (SIGSEGV, SIGBUS outside a guarded dump, SIGABRT) are
-  // bugs and keep their core dumps.
-  for (const int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU,
-#if defined(__linux__)
-                        SIGPOLL, SIGPWR, SIGSTKFLT,
-#endif
-                        SIGIO}) {
-    sigaction(sig, &action, nullptr);
+  // Every signal that would end the tool mid-batch asks it to stop after
+  // the batch instead (core/stop_signals.hpp).
+  const sigset_t stop = reader::stop_signal_set();
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sigismember(&stop, sig) == 1) sigaction(sig, &action, nullptr);
   }
-#if defined(SIGRTMIN)
-  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaction(sig, &action, nullptr);
-#endif
 }
 
 // Messages name files, archive contents and kernel strings that other users
