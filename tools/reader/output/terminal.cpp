@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/stop_signals.hpp"
 #include "sources/live.hpp"
 
 namespace tcpstats::reader {
@@ -32,10 +33,11 @@ int wake_pipe[2] = {-1, -1};
 constexpr char enter_sequence[] = "\x1b[?1049h\x1b[?25l\x1b[?7l\x1b[H\x1b[2J";
 constexpr char leave_sequence[] = "\x1b[m\x1b[?7h\x1b[?25h\x1b[?1049l";
 
-constexpr int quit_signals[] = {SIGINT, SIGTERM, SIGHUP};
-constexpr int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT};
+// Quit signals: the tool's stop signals (core/stop_signals.hpp: SIGINT,
+// SIGTERM, SIGHUP, SIGQUIT...), which end the view as `q` does.
+constexpr int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 constexpr int job_signals[] = {SIGWINCH, SIGTSTP, SIGCONT};
-constexpr std::size_t handled_count = std::size(quit_signals) + std::size(crash_signals) + std::size(job_signals);
+constexpr std::size_t handled_count = NSIG;
 // What each handled signal did before the session, restored on leave().
 struct saved_action {
   int signal = 0;
@@ -247,7 +249,10 @@ bool terminal_session::enter(int in, int out, std::string& error) {
     action.sa_flags = 0;
     saved.installed = ::sigaction(signal, &action, nullptr) == 0;
   };
-  for (const int s : quit_signals) install(s, on_quit_signal);
+  const sigset_t quit_signals = stop_signal_set();
+  for (int s = 1; s < NSIG; ++s) {
+    if (sigismember(&quit_signals, s) == 1) install(s, on_quit_signal);
+  }
   for (const int s : crash_signals) install(s, on_crash_signal);
   for (const int s : job_signals) install(s, on_job_signal);
   session_active = true;
