@@ -133,5 +133,27 @@ int main(int argc, char** argv) {
     }
   }
   write("meta_json", "linux.meta.json", read(root / "tests" / "data" / "linux" / "tool-capture.netlink.meta.json"));
+  // A pass as files (fuzz_pass_files): platform byte, then [kind][u16 LE
+  // length][bytes] per file, kinds in pass_file_limits' order.
+  const auto pass_files = [](const std::string& name, std::uint8_t platform, const fs::path& dump,
+                             std::initializer_list<std::pair<std::uint8_t, const char*>> sides) {
+    std::vector<std::byte> out;
+    const auto section = [&out](std::uint8_t kind, const std::vector<std::byte>& bytes) {
+      out.push_back(std::byte{kind});
+      out.push_back(std::byte(bytes.size() & 0xff));
+      out.push_back(std::byte(bytes.size() >> 8));
+      out.insert(out.end(), bytes.begin(), bytes.end());
+    };
+    section(0, read(dump));
+    for (const auto& [kind, suffix] : sides) section(kind, read(dump.string() + suffix));
+    write("pass_files", name, out, platform);
+  };
+  pass_files("macos-sample", 0, root / "tests" / "data" / "xnu" / "sample-macos15.pcblist_n", {{1, ".meta.json"}});
+  pass_files("linux-tool-capture", 1, root / "tests" / "data" / "linux" / "tool-capture.netlink",
+             {{1, ".meta.json"}, {3, ".snmp"}});
+  pass_files("freebsd-sample-14", 2, freebsd_data / "sample-14.pcblist",
+             {{1, ".meta.json"}, {2, ".tcp_stats"}, {4, ".kern_file"}, {5, ".tcp_states"}, {6, ".commands"}});
+  pass_files("freebsd-dev-tcpstats", 2, freebsd_data / "sample.dev_tcpstats", {{1, ".meta.json"}, {4, ".kern_file"}});
+  pass_files("freebsd-seq-2", 2, freebsd_data / "seq-2.pcblist", {{1, ".meta.json"}, {2, ".tcp_stats"}, {5, ".tcp_states"}});
   return 0;
 }

@@ -5,7 +5,7 @@ set -eu
 
 packages="meson ninja-build g++ clang-14 libclang-rt-14-dev clang-19 lld-19 llvm-19 libc++1-19 libc++abi1-19 pkg-config python3
 protobuf-compiler libprotobuf-dev libsimdjson-dev catch2 libbenchmark-dev iproute2 cmake file
-zlib1g-dev libzstd-dev zstd gzip jq libcpp-httplib-dev prometheus"
+zlib1g-dev libzstd-dev zstd gzip jq libcpp-httplib-dev prometheus util-linux"
 
 missing=""
 # npm fetches Zig and simdjson's sources for the macOS builds (simdjson for the

@@ -13,9 +13,9 @@ CXX=clang++-14 meson setup build-fuzz --buildtype=debugoptimized -Dwerror=true -
   -Dtests=enabled -Dbenchmarks=disabled -Db_sanitize=address,undefined -Db_lundef=false \
   "-Dcpp_args=-fno-sanitize-recover=all -fsanitize=fuzzer-no-link" -Dcpp_link_args=-fno-sanitize-recover=all >/dev/null
 ninja -C build-fuzz fuzz/fuzz_pcblist_n fuzz/fuzz_sock_diag fuzz/fuzz_sock_diag_destroy fuzz/fuzz_meta_json fuzz/fuzz_replay \
-  fuzz/fuzz_xnu_roundtrip fuzz/fuzz_record_decoder fuzz/fuzz_freebsd fuzz/fuzz_archive >/dev/null
+  fuzz/fuzz_xnu_roundtrip fuzz/fuzz_record_decoder fuzz/fuzz_freebsd fuzz/fuzz_archive fuzz/fuzz_pass_files >/dev/null
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-for target in pcblist_n sock_diag sock_diag_destroy meta_json replay xnu_roundtrip record_decoder freebsd archive; do
+for target in pcblist_n sock_diag sock_diag_destroy meta_json replay xnu_roundtrip record_decoder freebsd archive pass_files; do
   found=build-fuzz/found-$target
   mkdir -p "$found"
   echo "fuzz_$target: ${seconds} s"

@@ -5,7 +5,7 @@
 #   build-asan   clang-14, AddressSanitizer + UndefinedBehaviorSanitizer,
 #                      -fno-sanitize-recover=all (any UB report fails a test)
 # Both builds also compile every public header alone and with -fno-exceptions.
-# Then every fuzz target runs for 60 s (tools/run-fuzz.sh), the library is
+# Then every fuzz target runs for 30 s (tools/run-fuzz.sh), the library is
 # installed and used by a consumer through pkg-config, CMake and as a meson
 # subproject (tools/check-consumers.sh), every public header is compiled
 # for macOS with Zig (tools/check-macos-compile.sh) and tcpstats-reader is
@@ -55,8 +55,8 @@ CXX=clang++-14 setup build-asan --buildtype=debugoptimized -Dbenchmarks=disabled
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run build-asan
 
-# Every fuzz target for 60 s under ASan and UBSan (tools/run-fuzz.sh).
-if tools/run-fuzz.sh 60; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+# Every fuzz target for 30 s under ASan and UBSan (tools/run-fuzz.sh): ten targets.
+if tools/run-fuzz.sh 30; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 # Installed and consumed from outside the tree; build-gcc's install too.
 if tools/check-consumers.sh build-gcc; then passed=$((passed + 1)); else failed=$((failed + 1)); fi

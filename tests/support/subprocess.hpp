@@ -6,9 +6,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <cstdint>
+
+#include <cerrno>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -21,6 +26,16 @@ struct process_result {
   int term_signal = 0;
   std::string out;
   std::string err;
+  long max_rss_kb = 0;     // the child's peak resident set (getrusage), as /usr/bin/time %M
+  bool timed_out = false;  // killed (SIGKILL) after run_options::timeout_ms
+};
+
+struct run_options {
+  // Killed with SIGKILL after this long (0 = no limit): a test of "never
+  // blocks" fails instead of hanging.
+  int timeout_ms = 0;
+  std::vector<std::string> env;  // NAME=VALUE added to the child's environment
+  std::string stdin_path;        // opened as standard input (empty: inherited)
 };
 
 // `on_output` (optional) sees standard output as it arrives, with the child's
@@ -28,7 +43,7 @@ struct process_result {
 // runs in `working_dir` when one is given.
 inline process_result run_process(const std::vector<std::string>& argv,
                                   const std::function<bool(pid_t, const std::string&)>& on_output = {},
-                                  const std::string& working_dir = {}) {
+                                  const std::string& working_dir = {}, const run_options& options = {}) {
   int out_pipe[2], err_pipe[2];
   if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe");
   const pid_t pid = fork();
@@ -42,6 +57,13 @@ inline process_result run_process(const std::vector<std::string>& argv,
     close(err_pipe[1]);
     signal(SIGPIPE, SIG_DFL);
     if (!working_dir.empty() && chdir(working_dir.c_str()) != 0) _exit(126);
+    for (const auto& e : options.env) putenv(const_cast<char*>(e.c_str()));
+    if (!options.stdin_path.empty()) {
+      const int in = open(options.stdin_path.c_str(), O_RDONLY);
+      if (in < 0) _exit(126);
+      dup2(in, STDIN_FILENO);
+      close(in);
+    }
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -53,9 +75,24 @@ inline process_result run_process(const std::vector<std::string>& argv,
   process_result result;
   bool out_open = true, err_open = true;
   char buffer[65536];
+  const auto now_ms = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+  };
+  const std::int64_t deadline = now_ms() + options.timeout_ms;
   while (out_open || err_open) {
     pollfd fds[2] = {{out_open ? out_pipe[0] : -1, POLLIN, 0}, {err_open ? err_pipe[0] : -1, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) continue;
+    int wait_ms = -1;
+    if (options.timeout_ms > 0) {
+      const std::int64_t left = deadline - now_ms();
+      if (left <= 0 && !result.timed_out) {
+        result.timed_out = true;
+        kill(pid, SIGKILL);
+      }
+      wait_ms = left <= 0 ? -1 : static_cast<int>(left);
+    }
+    if (poll(fds, 2, wait_ms) < 0) continue;
     if (out_open && (fds[0].revents & (POLLIN | POLLHUP))) {
       const ssize_t n = read(out_pipe[0], buffer, sizeof buffer);
       if (n <= 0) {
@@ -80,10 +117,20 @@ inline process_result run_process(const std::vector<std::string>& argv,
     }
   }
   int status = 0;
-  waitpid(pid, &status, 0);
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  }
+  result.max_rss_kb = usage.ru_maxrss;
   if (WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
   return result;
+}
+
+// The same with options and no working directory.
+inline process_result run_process(const std::vector<std::string>& argv,
+                                  const std::function<bool(pid_t, const std::string&)>& on_output,
+                                  const run_options& options) {
+  return run_process(argv, on_output, {}, options);
 }
 
 }  // namespace tcpstats::test

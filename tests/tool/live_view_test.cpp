@@ -7,6 +7,7 @@
 
 #include <sstream>
 
+#include "core/printable.hpp"
 #include "output/live_view.hpp"
 #include "subprocess.hpp"
 #include "vt_screen.hpp"
@@ -81,22 +82,22 @@ reader::live_view::response type(reader::live_view& view, std::string_view text)
 }  // namespace
 
 TEST_CASE("text for the screen: no controls, only whole UTF-8 characters", "[reader][live_view]") {
-  CHECK(reader::screen_safe("curl") == "curl");
-  CHECK(reader::screen_safe("\x1b]0;owned\x07x") == "\\x1b]0;owned\\x07x");
-  CHECK(reader::screen_safe(std::string_view("a\0b", 3)) == "a\\x00b");
-  CHECK(reader::screen_safe("\x7f\x9b") == "\\x7f\\x9b");  // DEL; a lone C1 byte (CSI on 8-bit terminals)
+  CHECK(reader::printable("curl") == "curl");
+  CHECK(reader::printable("\x1b]0;owned\x07x") == "\\x1b]0;owned\\x07x");
+  CHECK(reader::printable(std::string_view("a\0b", 3)) == "a\\x00b");
+  CHECK(reader::printable("\x7f\x9b") == "\\x7f\\x9b");  // DEL; a lone C1 byte (CSI on 8-bit terminals)
   // UTF-8 characters pass; C1 controls, bidirectional overrides and line
   // separators written in UTF-8 do not, nor do broken or overlong sequences.
-  CHECK(reader::screen_safe("caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x90\xa7") == "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x90\xa7");
-  CHECK(reader::screen_safe("\xc2\x9b") == "\\xc2\\x9b");
-  CHECK(reader::screen_safe("a\xe2\x80\xae" "b") == "a\\xe2\\x80\\xae" "b");
-  CHECK(reader::screen_safe("\xe2\x80\xa8") == "\\xe2\\x80\\xa8");
-  CHECK(reader::screen_safe("\xc3") == "\\xc3");
-  CHECK(reader::screen_safe("\xc3(") == "\\xc3(");
-  CHECK(reader::screen_safe("\xc0\xaf") == "\\xc0\\xaf");
-  CHECK(reader::screen_safe("\xed\xa0\x80") == "\\xed\\xa0\\x80");
-  CHECK(reader::screen_safe("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");
-  CHECK(reader::screen_safe("\xff") == "\\xff");
+  CHECK(reader::printable("caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x90\xa7") == "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x90\xa7");
+  CHECK(reader::printable("\xc2\x9b") == "\\xc2\\x9b");
+  CHECK(reader::printable("a\xe2\x80\xae" "b") == "a\\xe2\\x80\\xae" "b");
+  CHECK(reader::printable("\xe2\x80\xa8") == "\\xe2\\x80\\xa8");
+  CHECK(reader::printable("\xc3") == "\\xc3");
+  CHECK(reader::printable("\xc3(") == "\\xc3(");
+  CHECK(reader::printable("\xc0\xaf") == "\\xc0\\xaf");
+  CHECK(reader::printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");
+  CHECK(reader::printable("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");
+  CHECK(reader::printable("\xff") == "\\xff");
 }
 
 TEST_CASE("keys decode from a terminal's bytes", "[reader][live_view]") {
@@ -261,7 +262,7 @@ TEST_CASE("a process name cannot send escape sequences", "[reader][live_view]") 
     const auto* status = status_of(screen);
     REQUIRE(status);
     CHECK(status->text.size() <= width);
-    CHECK(reader::screen_safe(status->text) == status->text);  // no character cut in two
+    CHECK(reader::printable(status->text) == status->text);  // no character cut in two
     if (status->text.size() < width) ++backed_off;
   }
   CHECK(backed_off == 4);  // two widths of every three end inside a character

@@ -398,6 +398,21 @@ TEST_CASE("SIGINT finishes the current batch and exits 0", "[cli]") {
   }
 }
 
+TEST_CASE("--json-addresses text: readable addresses, read back by --input to the same bytes", "[cli]") {
+  const auto text = run({"--replay", sample, "--json-addresses", "text"});
+  REQUIRE(text.exit_status == 0);
+  CHECK(text.out.find("\"localAddr\":\"192.168.1.23\"") != std::string::npos);
+  const auto canonical = run({"--replay", sample});
+  const temp_dir dir;
+  const std::string path = (dir.path / "addresses.jsonl").string();
+  write_bytes(path, text.out);
+  const auto back = run({"--input", path});
+  REQUIRE(back.exit_status == 0);
+  CHECK(back.out == canonical.out);
+  CHECK(run({"--replay", sample, "--json-addresses", "hex"}).exit_status == 2);
+  CHECK(run({"--replay", sample, "-f", "binary", "--json-addresses", "text"}).exit_status == 2);
+}
+
 TEST_CASE("live collection is refused where this build cannot do it", "[cli]") {
   const auto result = run({"--once", "--source", "macos"});
   CHECK(result.exit_status == 2);  // macOS's kernel is not this one

@@ -12,10 +12,14 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <string>
 
 #include "archive/archive.hpp"
+#include "core/printable.hpp"
+#include "core/safe_create.hpp"
+#include "core/stop_signals.hpp"
 #include "output/batch_writer.hpp"
 #include "codec/batch_parts_encoder.hpp"
 #include "sources/capture.hpp"
@@ -51,19 +55,27 @@ volatile sig_atomic_t stop_requested = 0;
 extern "C" void request_stop(int) { stop_requested = 1; }
 
 void install_signal_handlers() {
-  // A closed pipe shows as EPIPE from write(), handled as a quiet end.
+  // A closed pipe shows as EPIPE from write(), handled as a quiet end; a
+  // file-size limit (ulimit -f) as EFBIG, an error like a full disk.
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN);
   struct sigaction action {};
   action.sa_handler = request_stop;
   sigemptyset(&action.sa_mask);
   action.sa_flags = 0;  // no SA_RESTART: a signal cuts the sleep between passes short
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  // Every signal that would end the tool mid-batch asks it to stop after
+  // the batch instead (core/stop_signals.hpp).
+  const sigset_t stop = reader::stop_signal_set();
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sigismember(&stop, sig) == 1) sigaction(sig, &action, nullptr);
+  }
 }
 
+// Messages name files, archive contents and kernel strings that other users
+// chose: printable() keeps them from driving the terminal.
 int fail(int status, const std::string& message) {
   reader::restore_terminal();  // the live view's screen would take the message with it
-  std::cerr << "tcpstats-reader: " << message << "\n";
+  std::cerr << "tcpstats-reader: " << reader::printable(message) << "\n";
   return status;
 }
 
@@ -109,7 +121,7 @@ class proto_names_target final : public reader::chunk_target {
     std::string error;
     if (!reader::wire_to_json(frame.substr(at + 1), reader::schema::BatchMessage_type, reader::json_names::proto,
                               json_, error, addresses_)) {
-      std::cerr << "tcpstats-reader: internal error: " << error << "\n";
+      std::cerr << "tcpstats-reader: internal error: " << reader::printable(error) << "\n";
       return false;
     }
     return next_.write(pretty_ ? reader::indent_json(json_) : json_ + "\n");
@@ -183,7 +195,7 @@ class failure_report {
     if (reported_ && now - last_report_ < 60'000'000'000u) return;
     reported_ = true;
     last_report_ = now;
-    std::cerr << "tcpstats-reader: pass failed (" << failures_ << " so far): " << message << "\n";
+    std::cerr << "tcpstats-reader: pass failed (" << failures_ << " so far): " << reader::printable(message) << "\n";
   }
 
  private:
@@ -268,10 +280,13 @@ std::uint32_t linux_state_mask(std::uint32_t states) {
 // status line (and on standard error once the view closes).
 using warn_function = std::function<void(const std::string&)>;
 
-// Says once per run that net.inet.tcp.stats came back unreadable.
-void note_unreadable_counters(const reader::raw_pass& raw, const warn_function& warn) {
+// Says once per run that macOS's net.inet.tcp.stats came back unreadable
+// (FreeBSD's has no such reading: an empty one is malformed).
+void note_unreadable_counters(const reader::raw_pass& raw, reader::platform source, const warn_function& warn) {
   static bool said = false;
-  if (said || !raw.tcp_stats || tcpstats::xnu::is_readable(*raw.tcp_stats)) return;
+  if (said || source != reader::platform::macos || !raw.tcp_stats || tcpstats::xnu::is_readable(*raw.tcp_stats)) {
+    return;
+  }
   said = true;
   warn("net.inet.tcp.stats reads as zeros (macOS hides it from non-root): system counters are left out");
 }
@@ -341,7 +356,9 @@ int run_archives(const reader::options& opts, reader::output_sink& sink) {
   std::string_view batch;
   std::string frame_storage, json, error;
   for (const std::string& path : opts.input_files) {
-    reader::archive_reader archive;
+    reader::archive_limits limits;
+    limits.max_batch_bytes = opts.max_batch_bytes;
+    reader::archive_reader archive(limits);
     if (!archive.open(path, error)) return fail(exit_io, error);
     for (std::uint64_t number = 1;; ++number) {
       if (!archive.next(batch, error)) {
@@ -397,9 +414,40 @@ int run_archives(const reader::options& opts, reader::output_sink& sink) {
   return exit_ok;
 }
 
+// The input that -o names too, if any: it would be emptied before it is
+// read (the same file by device and inode, under any name).
+std::optional<std::string> output_is_input(const reader::options& opts) {
+  if (opts.output.empty() || opts.output == "-") return std::nullopt;
+  for (const std::string& input : opts.input_files) {
+    if (reader::same_file(opts.output, input == "-" ? "/dev/stdin" : input)) return input;
+  }
+  for (const std::string& dump : opts.replay_files) {
+    for (const auto& file : reader::pass_file_limits) {
+      if (reader::same_file(opts.output, dump + file.suffix)) return dump + file.suffix;
+    }
+  }
+  return std::nullopt;
+}
+
+int run(int argc, char** argv);
+
 }  // namespace
 
+// No allocation failure (a pass too large for the memory left, a limit
+// raised too far) ends the tool with abort(): one line and exit 3.
 int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    return fail(exit_io, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(exit_io, std::string("internal error: ") + e.what());
+  }
+}
+
+namespace {
+
+int run(int argc, char** argv) {
   std::string error;
   const auto parsed = reader::parse_options(argc, argv, error);
   if (!parsed) return fail(exit_usage, error + " (see --help)");
@@ -413,6 +461,10 @@ int main(int argc, char** argv) {
     return exit_ok;
   }
 
+  if (const auto input = output_is_input(opts)) {
+    return fail(exit_usage, "-o " + opts.output + ": is also an input (" + *input +
+                                "): it would be emptied before it is read");
+  }
   if (!opts.input_files.empty()) {
     reader::output_sink sink(opts.output);
     if (!sink.is_open()) return fail(exit_io, sink.error());
@@ -460,8 +512,9 @@ int main(int argc, char** argv) {
   install_signal_handlers();
   reader::output_sink sink(opts.output);
   if (!sink.is_open()) return fail(exit_io, sink.error());
-  if (!opts.capture_dir.empty() && ::mkdir(opts.capture_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return fail(exit_io, opts.capture_dir + ": " + std::strerror(errno));
+  std::optional<reader::capture_writer> capture;
+  if (!opts.capture_dir.empty() && !(capture = reader::capture_writer::open(opts.capture_dir, error))) {
+    return fail(exit_io, error);
   }
 
   // --processes sits in front of the filter and the writer (or planner).
@@ -509,7 +562,8 @@ int main(int argc, char** argv) {
     table.emplace(reader::table_options{opts.header, opts.summary_only, opts.deltas, table_width(sink), redraw,
                                         opts.sort, opts.reverse, false});
   }
-  const warn_function warn = [&view](const std::string& text) {
+  const warn_function warn = [&view](const std::string& said) {
+    const std::string text = reader::printable(said);
     if (view) {
       view->notice(text);
     } else {
@@ -605,7 +659,9 @@ int main(int argc, char** argv) {
       } else if (const auto sniffed = reader::sniff_platform(raw->table.bytes())) {
         source = *sniffed;
       } else {
-        return fail(exit_malformed, where + ": not a dump this tool knows (give --source)");
+        return fail(exit_malformed, where + ": " +
+                                        (raw->table.intact() ? "not a dump this tool knows (give --source)"
+                                                             : reader::shrank_message));
       }
     } else {
       raw = reader::read_live_pass(live_source, live, error);
@@ -620,11 +676,10 @@ int main(int argc, char** argv) {
       if (events) raw->meta.events_dropped = events->take(raw->destroy_events.emplace());
 #endif
     }
-    note_unreadable_counters(*raw, warn);
+    note_unreadable_counters(*raw, source, warn);
 
     // Capture first: a dump that fails to decode is worth keeping.
-    if (!opts.capture_dir.empty() &&
-        !reader::write_raw_pass(opts.capture_dir, index + 1, source, *raw, error)) {
+    if (capture && !capture->write(source, *raw, error)) {
       return fail(exit_io, error);
     }
     // The events of the pass, when tracking (live, or a capture that kept them).
@@ -736,3 +791,5 @@ int main(int argc, char** argv) {
   }
   return exit_ok;
 }
+
+}  // namespace

@@ -1,6 +1,7 @@
 #include "archive/archive.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #if TCPSTATS_HAVE_ZLIB
 #include <zlib.h>
@@ -25,9 +26,10 @@ namespace {
 // lines or frames ask for more.
 constexpr std::size_t first_read_size = 64 << 10;
 constexpr std::size_t max_read_size = 1 << 20;
-// A frame larger than this is not one this tool wrote (a pass of a million
-// connections is about 400 MB).
-constexpr std::uint64_t max_frame_bytes = std::uint64_t{1} << 31;
+
+std::string size_text(std::uint64_t bytes) {
+  return bytes % (1 << 20) == 0 ? std::to_string(bytes >> 20) + " MiB" : std::to_string(bytes) + " bytes";
+}
 
 }  // namespace
 
@@ -104,6 +106,7 @@ class zstd_decompressor final : public decompressor {
 // magic number.
 class byte_stream {
  public:
+  explicit byte_stream(const archive_limits& limits) : limits_(limits) {}
   ~byte_stream() {
     if (owned_ && fd_ >= 0) ::close(fd_);
   }
@@ -113,9 +116,21 @@ class byte_stream {
     if (path == "-") {
       fd_ = STDIN_FILENO;
     } else {
-      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      // Non-blocking: a FIFO without a writer must not hang the open.
+      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
       if (fd_ < 0) return fail(error, std::strerror(errno));
       owned_ = true;
+    }
+    // A device (/dev/zero, a terminal) or a directory is not an archive:
+    // the first would never end.
+    struct stat info {};
+    if (::fstat(fd_, &info) != 0) return fail(error, std::strerror(errno));
+    if (!S_ISREG(info.st_mode) && !S_ISFIFO(info.st_mode) && !S_ISSOCK(info.st_mode)) {
+      return fail(error, std::string(S_ISDIR(info.st_mode) ? "a directory" : "a device") +
+                             ", not a regular file, FIFO or pipe: refused as an archive");
+    }
+    if (owned_ && ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK) != 0) {
+      return fail(error, std::strerror(errno));
     }
     // The first bytes tell the compression.
     while (raw_.size() < 4) {
@@ -185,7 +200,16 @@ class byte_stream {
       std::string_view in(raw_);
       std::string problem;
       if (!decompressor_->run(in, to, size, produced, finished_, problem)) return fail(error, problem);
+      compressed_ += raw_.size() - in.size();
       raw_.erase(0, raw_.size() - in.size());
+    }
+    // A decompression bomb: judged past the first ratio_from bytes, where
+    // headers no longer weigh.
+    decompressed_ += produced;
+    if (decompressed_ > limits_.ratio_from && decompressed_ / std::max<std::uint64_t>(compressed_, 1) > limits_.max_ratio) {
+      return fail(error, "decompresses to more than " + std::to_string(limits_.max_ratio) + " times its size (" +
+                             std::to_string(compressed_) + " bytes to " + std::to_string(decompressed_) +
+                             "): refused as a likely decompression bomb (decompress it first to read it anyway)");
     }
     return true;
   }
@@ -216,14 +240,16 @@ class byte_stream {
   std::size_t raw_read_size_ = first_read_size;
   std::unique_ptr<decompressor> decompressor_;
   bool finished_ = false;  // the last stream decompressed is complete
+  const archive_limits& limits_;
+  std::uint64_t compressed_ = 0, decompressed_ = 0;  // for the ratio
 };
 
-archive_reader::archive_reader() : read_size_(first_read_size) {}
+archive_reader::archive_reader(const archive_limits& limits) : limits_(limits), read_size_(first_read_size) {}
 archive_reader::~archive_reader() = default;
 
 bool archive_reader::open(const std::string& path, std::string& error) {
   path_ = path == "-" ? "(standard input)" : path;
-  stream_ = std::make_unique<byte_stream>();
+  stream_ = std::make_unique<byte_stream>(limits_);
   return stream_->open(path, error);
 }
 
@@ -238,11 +264,23 @@ bool archive_reader::fill(std::size_t at_least, std::string& error) {
 }
 
 bool archive_reader::detect(std::string& error) {
-  if (!fill(2, error)) return false;
-  // This tool's JSON Lines start '{' then '"' (or '}'); a binary frame of
-  // 123 bytes also starts with the byte '{', but then a field tag.
-  const bool json = text_.size() >= 2 && text_[0] == '{' && (text_[1] == '"' || text_[1] == '}');
+  // JSON Lines: an optional UTF-8 byte order mark, blank space, then '{'
+  // and (after more blank space) '"' or '}'. A binary frame cannot look so:
+  // after its length byte comes a field tag (0x0a, 0x12, 0x1a), and after
+  // a length byte that is blank space, a field tag that is not '{'.
+  constexpr std::size_t look = 4096;
+  if (!fill(look, error)) return false;
+  const std::string_view head = std::string_view(text_).substr(0, std::min(text_.size(), look));
+  const bool bom = head.starts_with("\xEF\xBB\xBF");
+  const std::size_t open = head.find_first_not_of(" \t\r\n", bom ? 3 : 0);
+  const std::size_t next = open == std::string_view::npos ? open : head.find_first_not_of(" \t\r\n", open + 1);
+  const bool json = open != std::string_view::npos && head[open] == '{' && next != std::string_view::npos &&
+                    (head[next] == '"' || head[next] == '}');
   format_ = json ? format::jsonl : format::binary;
+  if (json && bom) {  // simdjson reads JSON, not the mark
+    text_.erase(0, 3);
+    consumed_ += 3;
+  }
   return true;
 }
 
@@ -276,9 +314,9 @@ bool archive_reader::next_frame(std::string_view& batch, std::string& error) {
   }
   // Not JSON Lines (e.g. --pretty output) if it starts with '{'.
   const std::string hint = consumed_ == 0 && text_[0] == '{' ? " (JSON must be JSON Lines, as --format jsonl writes it)" : "";
-  if (size > max_frame_bytes) {
+  if (size > limits_.max_batch_bytes) {
     error = path_ + ": byte " + std::to_string(consumed_) + ": a frame of " + std::to_string(size) +
-            " bytes is not one this tool writes" + hint;
+            " bytes, more than the " + size_text(limits_.max_batch_bytes) + " limit (--max-batch-size)" + hint;
     return false;
   }
   if (!fill(at + size, error)) return false;
@@ -296,7 +334,15 @@ bool archive_reader::next_frame(std::string_view& batch, std::string& error) {
     return false;
   }
   returned_frame_ = at + static_cast<std::size_t>(size);
-  return true;
+  return count_empty(batch.size(), error);
+}
+
+bool archive_reader::count_empty(std::size_t size, std::string& error) {
+  empty_run_ = size == 0 ? empty_run_ + 1 : 0;
+  if (empty_run_ <= limits_.max_empty_run) return true;
+  error = path_ + ": byte " + std::to_string(consumed_) + ": more than " + std::to_string(limits_.max_empty_run) +
+          " empty batches in a row: not an archive this tool wrote";
+  return false;
 }
 
 namespace {
@@ -336,17 +382,40 @@ bool archive_reader::start_region(std::string& error) {
       end = text_.size();
       break;
     }
+    // A line longer than the limit is refused before it is read whole.
+    if (text_.size() > limits_.max_batch_bytes) {
+      error = path_ + ":" + std::to_string(line_ + 1) + ": a line of more than " +
+              size_text(limits_.max_batch_bytes) + ", the limit (--max-batch-size)";
+      return false;
+    }
     searched = text_.size();
     // Grow geometrically: appending a megabyte at a time to a long line
     // would copy it again and again.
     if (text_.capacity() < text_.size() + read_size_ + simdjson::SIMDJSON_PADDING) {
-      text_.reserve(2 * (text_.size() + read_size_) + simdjson::SIMDJSON_PADDING);
+      const std::uint64_t cap = limits_.max_batch_bytes + read_size_ + simdjson::SIMDJSON_PADDING;
+      text_.reserve(static_cast<std::size_t>(
+          std::min<std::uint64_t>(2 * (text_.size() + read_size_) + simdjson::SIMDJSON_PADDING, cap)));
     }
     if (!fill(text_.size() + read_size_, error)) return false;
   }
   region_end_ = end;
   region_lines_ = line_;
   region_counted_ = 0;
+  // A region longer than the limit may hold a line that is (one that came
+  // in whole with shorter ones, when the limit is below a read's size).
+  if (end > limits_.max_batch_bytes) {
+    std::uint64_t line = line_ + 1;
+    for (std::size_t from = 0; from < end; ++line) {
+      const void* newline = std::memchr(text_.data() + from, '\n', end - from);
+      const std::size_t to = newline ? static_cast<std::size_t>(static_cast<const char*>(newline) - text_.data()) : end;
+      if (to - from > limits_.max_batch_bytes) {
+        error = path_ + ":" + std::to_string(line) + ": a line of more than " + size_text(limits_.max_batch_bytes) +
+                ", the limit (--max-batch-size)";
+        return false;
+      }
+      from = to + 1;
+    }
+  }
   if (text_.find_first_not_of(" \t\r\n") >= end) {  // only blank lines
     finish_region();
     return true;
@@ -381,8 +450,12 @@ void archive_reader::finish_region() {
 
 bool archive_reader::next_document(std::string_view& batch, std::string& error) {
   if (!(document_ != documents_.end())) {
-    if (documents_.truncated_bytes() != 0) {
-      error = path_ + ":" + std::to_string(line_at(last_start_)) + ": the JSON is cut short";
+    if (const std::size_t truncated = documents_.truncated_bytes(); truncated != 0) {
+      // The cut document is the region's last `truncated` bytes (not the
+      // last whole one, last_start_), past any blank lines before it.
+      std::size_t at = region_end_ - std::min(truncated, region_end_);
+      while (at < region_end_ && std::isspace(static_cast<unsigned char>(text_[at]))) ++at;
+      error = path_ + ":" + std::to_string(line_at(std::max(at, last_start_))) + ": the JSON is cut short";
       return false;
     }
     finish_region();
@@ -408,7 +481,7 @@ bool archive_reader::next_document(std::string_view& batch, std::string& error) 
   batch = std::string_view(wire_).substr(0, size);
   ++document_;
   have_batch_ = true;
-  return true;
+  return count_empty(size, error);
 }
 
 }  // namespace tcpstats::reader

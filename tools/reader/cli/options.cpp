@@ -12,26 +12,6 @@
 
 namespace tcpstats::reader {
 
-std::optional<std::size_t> parse_size(std::string_view text) {
-  std::size_t unit = 1;
-  if (!text.empty()) {
-    switch (text.back()) {
-      case 'K': case 'k': unit = std::size_t{1} << 10; break;
-      case 'M': case 'm': unit = std::size_t{1} << 20; break;
-      case 'G': case 'g': unit = std::size_t{1} << 30; break;
-      default: break;
-    }
-    if (unit != 1) text.remove_suffix(1);
-  }
-  std::size_t number = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  if (number > (std::size_t{1} << 30) / unit) return std::nullopt;
-  const std::size_t size = number * unit;
-  if (size < 4096) return std::nullopt;
-  return size;
-}
-
 std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   std::size_t digits = 0;
   while (digits < text.size() && ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.')) ++digits;
@@ -64,6 +44,28 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   const double ns = value * seconds_per_unit * 1e9;
   if (!(ns >= 1e6) || ns > 86400e9) return std::nullopt;  // 1 ms .. 1 day
   return std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(ns)));
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view text, std::uint64_t least, std::uint64_t most) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end == text.data()) return std::nullopt;
+  std::string unit(end, text.data() + text.size());
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  unsigned shift = 0;
+  if (unit == "K" || unit == "KIB") {
+    shift = 10;
+  } else if (unit == "M" || unit == "MIB") {
+    shift = 20;
+  } else if (unit == "G" || unit == "GIB") {
+    shift = 30;
+  } else if (!unit.empty()) {
+    return std::nullopt;
+  }
+  if (value > (most >> shift)) return std::nullopt;
+  value <<= shift;
+  if (value < least || value > most) return std::nullopt;
+  return value;
 }
 
 std::optional<listen_address> parse_listen_address(std::string_view text) {
@@ -133,6 +135,11 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
                            recognised, also gzip- or zstd-compressed; - is
                            standard input) and write them again through the
                            filters in the chosen format
+      --max-batch-size SIZE  --input: the longest JSON line or binary frame
+                           read (default 64M; 100,000 connections are ~93M
+                           as JSON, ~26M binary); also refused: more
+                           than 1000 empty batches in a row, and compressed
+                           archives that grow more than 1000 times
       --json-names STYLE   camel: lowerCamelCase JSON names (default), proto:
                            the .proto's snake_case names (--input reads both)
       --json-addresses STYLE  base64: addresses as protobuf's JSON writes bytes
@@ -203,17 +210,19 @@ With --deltas, a connection that leaves the filtered view gets a closed record.
   -V, --version            the version
 
 Exit status: 0 done (also when the reader of the output goes away, or on
-SIGINT/SIGTERM after the current batch); 1 a dump or its meta file is
-malformed, or its source cannot be decoded by this build; 2 usage
-error; 3 a file could not be read or written; 4 live collection failed.
+SIGHUP, SIGINT, SIGQUIT, SIGTERM after the current batch); 1 a dump or
+its meta file is malformed, or its source cannot be decoded by this build;
+2 usage error; 3 a file could not be read, written or refused (too large,
+not a regular file, shared with other users: docs/security.md); 4 live
+collection failed.
 )";
 }
 
 std::optional<options> parse_options(int argc, char** argv, std::string& error) {
   enum : int {
     opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_processes, opt_deltas,
-    opt_changes_only, opt_no_events, opt_events_buffer, opt_summary_only, opt_input, opt_json_names, opt_sort,
-    opt_reverse, opt_no_interactive, opt_listen, opt_max_ports, opt_json_addresses,
+    opt_changes_only, opt_no_events, opt_events_buffer, opt_summary_only, opt_input, opt_max_batch_size,
+    opt_json_names, opt_sort, opt_reverse, opt_no_interactive, opt_listen, opt_max_ports, opt_json_addresses,
     opt_filter  // + the index in filter_options()
   };
   static const struct option own_options[] = {
@@ -230,6 +239,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       {"no-header", no_argument, nullptr, 'H'},
       {"summary-only", no_argument, nullptr, opt_summary_only},
       {"input", required_argument, nullptr, opt_input},
+      {"max-batch-size", required_argument, nullptr, opt_max_batch_size},
       {"json-names", required_argument, nullptr, opt_json_names},
       {"sort", required_argument, nullptr, opt_sort},
       {"reverse", no_argument, nullptr, opt_reverse},
@@ -265,15 +275,29 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
 
   options out;
   filter_builder filter;
-  bool count_given = false, once = false, max_ports_given = false;
+  bool count_given = false, once = false, max_ports_given = false, max_batch_given = false;
   optind = 1;
   opterr = 0;
   for (;;) {
-    const int previous = optind;
+    optopt = 0;
     const int c = getopt_long(argc, argv, short_options.c_str(), long_options.data(), nullptr);
     if (c == -1) break;
     const std::string value = optarg ? optarg : "";
-    const std::string word = previous < argc ? argv[previous] : "";
+    // The word at fault: getopt moves file names after the options, so the
+    // word before optind is the option just read; a short option in a
+    // cluster (-Hx) is named by optopt.
+    const std::string word = c == '?' && optopt > 0 && optopt < 256 ? std::string("-") + static_cast<char>(optopt)
+                             : optind > 0 && optind <= argc          ? argv[optind - 1]
+                                                                     : "";
+    // A path or name that is empty would silently mean "none" (an empty
+    // --netns read the host's own namespace).
+    if (optarg != nullptr && value.empty() &&
+        (c == 'o' || c == opt_capture || c == opt_netns || c == opt_replay || c == opt_input)) {
+      for (const struct option& o : long_options) {
+        if (o.name != nullptr && o.val == c) error = std::string("--") + o.name + " needs a non-empty value";
+      }
+      return std::nullopt;
+    }
     if (const filter_option* f = filter_of(c)) {
       if (!filter.add(f->name, value, error)) return std::nullopt;
       continue;
@@ -324,6 +348,16 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
         break;
       case opt_replay: out.replay_files.push_back(value); break;
       case opt_input: out.input_files.push_back(value); break;
+      case opt_max_batch_size: {
+        const auto size = parse_size(value, 1024, std::uint64_t{16} << 30);
+        if (!size) {
+          error = "--max-batch-size: '" + value + "' is not a size from 1K to 16G (65536, 64K, 64M, 1G)";
+          return std::nullopt;
+        }
+        out.max_batch_bytes = *size;
+        max_batch_given = true;
+        break;
+      }
       case opt_json_names:
         if (value == "camel") {
           out.names = json_names::camel;
@@ -351,12 +385,12 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       case opt_changes_only: out.deltas = out.changes_only = true; break;
       case opt_no_events: out.events = false; break;
       case opt_events_buffer: {
-        const auto size = parse_size(value);
+        const auto size = parse_size(value, 4096, std::uint64_t{1} << 30);
         if (!size) {
           error = "--events-buffer: '" + value + "' is not a size from 4K to 1G (e.g. 262144, 512K, 32M)";
           return std::nullopt;
         }
-        out.events_buffer = *size;
+        out.events_buffer = static_cast<std::size_t>(*size);
         break;
       }
       case opt_sort:
@@ -423,6 +457,10 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       error = std::string(live_only) + " does not apply to --input (it re-emits batches as they were written)";
       return std::nullopt;
     }
+  }
+  if (max_batch_given && out.input_files.empty()) {
+    error = "--max-batch-size applies to --input only";
+    return std::nullopt;
   }
   if (out.listen && (!out.replay_files.empty() || !out.input_files.empty())) {
     error = std::string("--listen serves live collection, not ") + (out.replay_files.empty() ? "--input" : "--replay");

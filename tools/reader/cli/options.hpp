@@ -34,6 +34,7 @@ struct options {
   std::optional<platform> source;     // empty = auto
   std::vector<std::string> replay_files;
   std::vector<std::string> input_files;  // --input: archives this tool wrote ("-" = standard input)
+  std::uint64_t max_batch_bytes = std::uint64_t{64} << 20;  // --max-batch-size: --input's longest line or frame
   json_names names = json_names::camel;  // --json-names
   json_addresses addresses = json_addresses::base64;  // --json-addresses
   std::string capture_dir;            // empty = no capture
@@ -53,15 +54,16 @@ struct options {
   bool version = false;
 };
 
-// "262144", "512K", "32M", "1G": a size in bytes from 4 KiB to 1 GiB.
-[[nodiscard]] std::optional<std::size_t> parse_size(std::string_view text);
-
 // "1", "0.5", "500ms", "2s", "1.5m": a positive duration of at most a day.
 [[nodiscard]] std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
 // "127.0.0.1:9814", "[::1]:9814", "localhost:0": a host (an IPv6 address in
 // brackets) and a port. Empty when malformed.
 [[nodiscard]] std::optional<listen_address> parse_listen_address(std::string_view text);
+
+// "65536", "64K", "64M", "1G" (also KiB, MiB, GiB; any case): a size in
+// bytes from `least` to `most`.
+[[nodiscard]] std::optional<std::uint64_t> parse_size(std::string_view text, std::uint64_t least, std::uint64_t most);
 
 // Parses argv; on a usage error returns empty and sets `error` to one line
 // naming the offending word.

@@ -186,11 +186,19 @@ inline constexpr std::array<std::string_view, entry_count> names = [] {
   return out;
 }();
 
+// Each entry's field number, looked up once (compilers bound the steps of
+// a constant evaluation).
+inline constexpr std::array<int, entry_count> numbers = [] {
+  std::array<int, entry_count> out{};
+  for (std::size_t e = 0; e < entry_count; ++e) out[e] = schema_field(names[e]).number;
+  return out;
+}();
+
 // A library field the tool computes itself (connection_age_ms) is written
 // once, by the derived entry.
 constexpr bool is_shadowed(std::size_t e) {
   for (std::size_t other = e + 1; other < entry_count; ++other) {
-    if (names[other] == names[e]) return true;
+    if (numbers[other] == numbers[e]) return true;
   }
   return false;
 }
@@ -208,15 +216,14 @@ inline constexpr std::array<std::size_t, field_count> order = [] {
   for (std::size_t e = 0; e < entry_count; ++e) {
     if (!is_shadowed(e)) out[n++] = e;
   }
-  std::sort(out.begin(), out.end(),
-            [](std::size_t a, std::size_t b) { return schema_field(names[a]).number < schema_field(names[b]).number; });
+  std::sort(out.begin(), out.end(), [](std::size_t a, std::size_t b) { return numbers[a] < numbers[b]; });
   return out;
 }();
 
 // Two entries for one number would write a field twice.
 static_assert([] {
   for (std::size_t i = 1; i < field_count; ++i) {
-    if (schema_field(names[order[i - 1]]).number == schema_field(names[order[i]]).number) return false;
+    if (numbers[order[i - 1]] == numbers[order[i]]) return false;
   }
   return true;
 }(), "two fields of the list share a field number");
@@ -283,7 +290,8 @@ consteval bool holds(const schema::field& f) {
 }
 
 template <std::size_t E>
-inline constexpr const schema::field& field_of = schema_field(names[E]);
+inline constexpr const schema::field& field_of =
+    *schema::TcpSocketRecord_type.find(static_cast<std::uint64_t>(numbers[E]));
 
 template <std::size_t E>
 using value_type = std::remove_cvref_t<decltype(get(std::get<E>(all), std::declval<const record_input&>()))>;
@@ -301,8 +309,8 @@ template <std::size_t E, class Visitor, class T>
     if (value) v.bytes(number, F.json_name, value->octets());
   } else if constexpr (std::is_same_v<T, std::optional<tcp_state>>) {
     if (value) {
-      const int number = static_cast<int>(*value) + 1;
-      v.enumeration(number, F.json_name, number, F.values[static_cast<std::size_t>(number)].name);
+      const int state = static_cast<int>(*value) + 1;  // TcpState: BSD state + 1
+      v.enumeration(number, F.json_name, state, F.values[static_cast<std::size_t>(state)].name);
     }
   } else if constexpr (std::is_same_v<T, enum_number>) {
     if (value.value != 0) {
@@ -330,8 +338,10 @@ template <std::size_t E, class Visitor>
 // tracker does not count those as a change.
 inline constexpr auto clock_fields = [] {
   std::array<bool, 256> out{};
-  std::apply([&](const auto&... field) { ((out[static_cast<std::size_t>(schema_field(field.name).number)] =
-                                               field.kind == field_kind::clock), ...); }, record_fields);
+  std::size_t e = 0;  // record_fields come first in `all`
+  std::apply([&](const auto&... field) {
+    ((out[static_cast<std::size_t>(numbers[e++])] = field.kind == field_kind::clock), ...);
+  }, record_fields);
   return out;
 }();
 

@@ -13,6 +13,7 @@
 #include <httplib.h>
 
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -21,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/stop_signals.hpp"
 #include "metrics/exposition.hpp"
 
 namespace tcpstats::reader::metrics {
@@ -263,15 +265,21 @@ std::unique_ptr<http_server> http_server::start(const std::string& host, std::ui
     error = "--listen: cannot listen on " + host + ":" + std::to_string(port) + " (in use, or not an address of this host)";
     return nullptr;
   }
-  // SIGINT and SIGTERM go to the collection loop, whose sleep they cut
-  // short: the server's threads (this one and the workers it starts) block them.
-  sigset_t blocked, previous;
-  sigemptyset(&blocked);
-  sigaddset(&blocked, SIGINT);
-  sigaddset(&blocked, SIGTERM);
+  // SIGINT, SIGTERM, SIGHUP... go to the collection loop, whose sleep they
+  // cut short: the server's threads (this one and the workers it starts)
+  // block them.
+  const sigset_t blocked = stop_signal_set();
+  sigset_t previous;
   pthread_sigmask(SIG_BLOCK, &blocked, &previous);
   self->thread = std::thread([&server] { server.listen_after_bind(); });
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  // httplib's stop() does nothing before listen_after_bind() has marked the
+  // server running, and the join in the destructor would then wait
+  // forever: a SIGTERM right after the start hung the tool. Wait for it
+  // (it is the thread's first step; bounded all the same).
+  for (int waited_ms = 0; !server.is_running() && waited_ms < 5000; ++waited_ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return std::unique_ptr<http_server>(new http_server(std::move(self), static_cast<std::uint16_t>(bound)));
 }
 

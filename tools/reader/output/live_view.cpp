@@ -4,6 +4,8 @@
 #include <iostream>
 #include <utility>
 
+#include "core/printable.hpp"
+
 namespace tcpstats::reader {
 
 namespace {
@@ -89,7 +91,7 @@ void live_view::close() {
 }
 
 void live_view::notice(std::string text) {
-  notices_.push_back(screen_safe(text));
+  notices_.push_back(printable(text));
   notice_shown_ = true;
 }
 
@@ -103,7 +105,7 @@ std::vector<std::size_t> live_view::matching_rows() const {
 }
 
 std::vector<std::string> live_view::summary_lines(std::size_t width) const {
-  return wrap(screen_safe(table_.summary_line()), std::max<std::size_t>(width, 1));
+  return wrap(printable(table_.summary_line()), std::max<std::size_t>(width, 1));
 }
 
 std::size_t live_view::data_rows(screen_size size) const {
@@ -158,7 +160,7 @@ std::vector<live_view::screen_line> live_view::compose(screen_size size) const {
   const std::size_t shown = table.size() - (settings_.header && !table.empty() ? 1 : 0);
   // At most `width` bytes (so columns), not cutting a UTF-8 character.
   const auto clip = [width](std::string text) {
-    text = screen_safe(text);
+    text = printable(text);
     if (text.size() <= width) return text;
     std::size_t end = width;
     while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0u) == 0x80u) --end;

@@ -63,7 +63,7 @@ class live_view final : public record_sink {
   // The parts without a terminal, for the tests.
   struct screen_line {
     enum class role { row, title, status, summary };
-    std::string text;  // screen_safe(), at most the screen's width in bytes
+    std::string text;  // printable(), at most the screen's width in bytes
     role what = role::row;  // titles are drawn in reverse video across the screen
   };
   // What each row of a screen of `size` shows; never more than size.rows.

@@ -1,11 +1,12 @@
 #include "output/output.hpp"
 
-#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "core/safe_create.hpp"
 
 namespace tcpstats::reader {
 
@@ -14,12 +15,8 @@ output_sink::output_sink(const std::string& path) {
     fd_ = STDOUT_FILENO;
     return;
   }
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd_ < 0) {
-    error_ = path + ": " + std::strerror(errno);
-    return;
-  }
-  owned_ = true;
+  fd_ = open_output_file(path, error_);
+  owned_ = fd_ >= 0;
 }
 
 bool output_sink::is_terminal() const { return fd_ >= 0 && ::isatty(fd_) == 1; }

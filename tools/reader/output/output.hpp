@@ -11,7 +11,8 @@ class output_sink {
  public:
   enum class status { ok, closed, failed };
 
-  // Opens PATH (created or truncated), or standard output when empty.
+  // Opens PATH as open_output_file() does (core/safe_create.hpp), or
+  // standard output when empty or "-".
   // On failure is_open() is false and error() says why.
   explicit output_sink(const std::string& path);
   ~output_sink();

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "core/printable.hpp"
 #include "output/terminal.hpp"
 #include "tcpstats/ip_address.hpp"
 
@@ -229,11 +230,13 @@ void table_writer::add_row(const connection_record& r, const record_delta* delta
   cells[age] = age_ms ? format_age_ms(*age_ms) : "-";
   std::string& owner = cells[process];
   if (r.command) {
-    // Any process may name itself: no escape sequence reaches a terminal.
-    owner = screen_safe(r.command->view());
+    owner = r.command->view();
     owner += '/';
   }
   owner.append(r.pid ? std::to_string(*r.pid) : r.command ? "?" : "-");
+  // Names come from other users (a process names itself): no cell may
+  // drive the terminal.
+  for (std::string& cell : cells) make_printable(cell);
   rows_.push_back(std::move(cells));
 
   row_keys k;

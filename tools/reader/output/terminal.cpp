@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/stop_signals.hpp"
 #include "sources/live.hpp"
 
 namespace tcpstats::reader {
@@ -32,10 +33,11 @@ int wake_pipe[2] = {-1, -1};
 constexpr char enter_sequence[] = "\x1b[?1049h\x1b[?25l\x1b[?7l\x1b[H\x1b[2J";
 constexpr char leave_sequence[] = "\x1b[m\x1b[?7h\x1b[?25h\x1b[?1049l";
 
-constexpr int quit_signals[] = {SIGINT, SIGTERM, SIGHUP};
-constexpr int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT};
+// Quit signals: the tool's stop signals (core/stop_signals.hpp: SIGINT,
+// SIGTERM, SIGHUP, SIGQUIT...), which end the view as `q` does.
+constexpr int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 constexpr int job_signals[] = {SIGWINCH, SIGTSTP, SIGCONT};
-constexpr std::size_t handled_count = std::size(quit_signals) + std::size(crash_signals) + std::size(job_signals);
+constexpr std::size_t handled_count = NSIG;
 // What each handled signal did before the session, restored on leave().
 struct saved_action {
   int signal = 0;
@@ -137,47 +139,6 @@ extern "C" void on_job_signal(int signal) {
 bool session_active = false;
 
 }  // namespace
-
-std::string screen_safe(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    if (lead >= 0x20 && lead < 0x7f) {
-      out += text[i++];
-      continue;
-    }
-    // A whole UTF-8 sequence (shortest form, no surrogate, at most
-    // U+10FFFF) of a code point that draws.
-    const std::size_t length = lead >= 0xc2 && lead <= 0xdf   ? 2
-                               : lead >= 0xe0 && lead <= 0xef ? 3
-                               : lead >= 0xf0 && lead <= 0xf4 ? 4
-                                                              : 0;
-    if (length != 0 && length <= text.size() - i) {
-      std::uint32_t code = lead & (length == 2 ? 0x1fu : length == 3 ? 0x0fu : 0x07u);
-      bool valid = true;
-      for (std::size_t k = 1; k < length && valid; ++k) {
-        const auto next = static_cast<unsigned char>(text[i + k]);
-        valid = (next & 0xc0u) == 0x80u;
-        code = (code << 6) | (next & 0x3fu);
-      }
-      constexpr std::uint32_t shortest[] = {0, 0, 0x80, 0x800, 0x10000};
-      valid = valid && code >= shortest[length] && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff);
-      const bool control = code < 0xa0 || code == 0x2028 || code == 0x2029 || (code >= 0x202a && code <= 0x202e) ||
-                           (code >= 0x2066 && code <= 0x2069);
-      if (valid && !control) {
-        out.append(text.substr(i, length));
-        i += length;
-        continue;
-      }
-    }
-    char escaped[5];
-    std::snprintf(escaped, sizeof escaped, "\\x%02x", lead);
-    out += escaped;
-    ++i;
-  }
-  return out;
-}
 
 std::vector<key_press> decode_keys(std::string_view bytes) {
   using kind = key_press::kind;
@@ -288,7 +249,10 @@ bool terminal_session::enter(int in, int out, std::string& error) {
     action.sa_flags = 0;
     saved.installed = ::sigaction(signal, &action, nullptr) == 0;
   };
-  for (const int s : quit_signals) install(s, on_quit_signal);
+  const sigset_t quit_signals = stop_signal_set();
+  for (int s = 1; s < NSIG; ++s) {
+    if (sigismember(&quit_signals, s) == 1) install(s, on_quit_signal);
+  }
   for (const int s : crash_signals) install(s, on_crash_signal);
   for (const int s : job_signals) install(s, on_job_signal);
   session_active = true;

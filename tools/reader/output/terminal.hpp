@@ -24,15 +24,6 @@
 
 namespace tcpstats::reader {
 
-// `text` as it may reach a terminal: printable ASCII and whole UTF-8
-// characters as they are; as \xNN, each byte of a control character (C0,
-// DEL, C1: what starts an escape sequence), of a bidirectional override or
-// isolate or a line separator (they rearrange what follows), and every byte
-// that is not valid UTF-8. The result never takes more columns than it has
-// bytes. Strings from the kernel or other users (process names) pass
-// through this before any screen sees them.
-[[nodiscard]] std::string screen_safe(std::string_view text);
-
 struct screen_size {
   std::size_t rows = 0, columns = 0;
 };

@@ -305,15 +305,20 @@ bool decode_raw_pass(const raw_pass& raw, platform source, pass_info& out, recor
   out.pcblist_generation.reset();
   out.pcblist_generation_changed.reset();
   out.kernel_state_counts.reset();
+  bool ok = false;
   switch (source) {
-    case platform::macos: return decode_macos(raw, out, sink, error);
-    case platform::linux_: return decode_linux(raw, out, sink, error);
-    case platform::freebsd: return decode_freebsd(raw, out, sink, error);
-    case platform::unknown:
-      error = "decoding dumps of an unknown platform is not supported";
-      return false;
+    case platform::macos: ok = decode_macos(raw, out, sink, error); break;
+    case platform::linux_: ok = decode_linux(raw, out, sink, error); break;
+    case platform::freebsd: ok = decode_freebsd(raw, out, sink, error); break;
+    case platform::unknown: error = "decoding dumps of an unknown platform is not supported"; break;
   }
-  return false;
+  // A mapped dump that another process truncated read as zeros past its
+  // new end: what was decoded is not the file.
+  if (!raw.table.intact()) {
+    error = shrank_message;
+    return false;
+  }
+  return ok;
 }
 
 bool decode_destroy_events(std::span<const std::byte> bytes, std::vector<connection_record>& out,

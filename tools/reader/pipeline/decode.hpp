@@ -22,7 +22,7 @@ namespace tcpstats::reader {
 // to `sink`. The whole dump is validated before the first record is handed
 // over, so a malformed dump yields no records at all. On failure returns
 // false and sets `error` to one line ("byte 640: record runs past the end
-// of the buffer").
+// of the buffer"), also when the dump's file shrank while it was read.
 [[nodiscard]] bool decode_raw_pass(const raw_pass& raw, platform source, pass_info& info, record_sink& sink,
                                    std::string& error);
 
@@ -33,6 +33,9 @@ namespace tcpstats::reader {
 // one line ("byte 380: record runs past the end of the buffer").
 [[nodiscard]] bool decode_destroy_events(std::span<const std::byte> bytes, std::vector<connection_record>& out,
                                          std::string& error);
+
+// The error when the dump's file was truncated while it was decoded.
+inline constexpr const char* shrank_message = "the file shrank while being read (another process truncated it?)";
 
 // The same, collecting the records into `out.records` (storage reused).
 [[nodiscard]] bool decode_raw_pass(const raw_pass& raw, platform source, pass& out, std::string& error);

@@ -3,54 +3,16 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <system_error>
+#include <charconv>
+#include <cstdint>
 #include <utility>
 
+#include "core/bounded_read.hpp"
 #include "sources/meta_file.hpp"
 
 namespace tcpstats::reader {
 
 namespace {
-
-enum class read_status { ok, missing, failed };
-
-read_status read_file(const std::string& path, std::vector<std::byte>& out, std::string& error) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return read_status::missing;
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) {
-    error = path + ": " + std::strerror(errno);
-    return read_status::failed;
-  }
-  const std::streamoff size = in.tellg();
-  in.seekg(0);
-  out.resize(size > 0 ? static_cast<std::size_t>(size) : 0);
-  if (!in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()))) {
-    error = path + ": read error";
-    return read_status::failed;
-  }
-  return read_status::ok;
-}
-
-bool write_file(const std::string& path, const void* data, std::size_t size, std::string& error) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
-    out.flush();
-    if (!out) {
-      error = temporary + ": " + std::strerror(errno);
-      return false;
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    error = path + ": " + std::strerror(errno);
-    return false;
-  }
-  return true;
-}
 
 const char* table_extension(platform source, const pass_meta& meta) {
   switch (source) {
@@ -64,97 +26,93 @@ const char* table_extension(platform source, const pass_meta& meta) {
 
 }  // namespace
 
-std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& error, bool& malformed) {
+std::optional<raw_pass> read_raw_pass(const std::string& path, std::string& error, bool& malformed,
+                                      std::span<const pass_file_limit> limits) {
   malformed = false;
   raw_pass raw;
   raw.source_file = path;
-  auto table = byte_blob::load(path, error);
-  if (!table) return std::nullopt;
-  raw.table = std::move(*table);
-
-  std::vector<std::byte> meta_bytes;
-  const std::string meta_path = path + ".meta.json";
-  switch (read_file(meta_path, meta_bytes, error)) {
-    case read_status::failed: return std::nullopt;
-    case read_status::missing: break;
-    case read_status::ok: {
+  for (const pass_file_limit& file : limits) {
+    const bool dump = *file.suffix == '\0';
+    const read_rules rules{file.max_bytes, file.what, dump, dump};
+    std::vector<std::byte> bytes;
+    const std::string name = path + file.suffix;
+    switch (dump ? load_bounded(name, rules, raw.table, error) : read_bounded(name, rules, bytes, error)) {
+      case read_status::failed: return std::nullopt;
+      case read_status::missing:
+        if (!dump) continue;
+        error = path + ": " + std::strerror(ENOENT);
+        return std::nullopt;
+      case read_status::ok: break;
+    }
+    const std::string_view suffix = file.suffix;
+    const auto text = [&bytes] { return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()); };
+    if (dump) {
+      continue;
+    } else if (suffix == ".meta.json") {
       std::string why;
-      const auto meta = parse_meta({reinterpret_cast<const char*>(meta_bytes.data()), meta_bytes.size()}, why);
+      const auto meta = parse_meta({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, why);
       if (!meta) {
-        error = meta_path + ": " + why;
+        error = name + ": " + why;
         malformed = true;
         return std::nullopt;
       }
       raw.meta = *meta;
+    } else if (suffix == ".tcp_stats") {
+      raw.tcp_stats = std::move(bytes);
+    } else if (suffix == ".snmp") {
+      raw.snmp = text();
+    } else if (suffix == ".kern_file") {
+      raw.kern_file = std::move(bytes);
+    } else if (suffix == ".tcp_states") {
+      raw.tcp_states = std::move(bytes);
+    } else if (suffix == ".commands") {
+      raw.commands = text();
+    } else if (suffix == ".events") {
+      raw.destroy_events = std::move(bytes);
     }
-  }
-  std::vector<std::byte> stats;
-  switch (read_file(path + ".tcp_stats", stats, error)) {
-    case read_status::failed: return std::nullopt;
-    case read_status::missing: break;
-    case read_status::ok: raw.tcp_stats = std::move(stats);
-  }
-  std::vector<std::byte> snmp;
-  switch (read_file(path + ".snmp", snmp, error)) {
-    case read_status::failed: return std::nullopt;
-    case read_status::missing: break;
-    case read_status::ok: raw.snmp = std::string(reinterpret_cast<const char*>(snmp.data()), snmp.size());
-  }
-  // FreeBSD: kern.file (process join), net.inet.tcp.states, process names.
-  for (auto [suffix, slot] : {std::pair{".kern_file", &raw.kern_file}, std::pair{".tcp_states", &raw.tcp_states}}) {
-    std::vector<std::byte> bytes;
-    switch (read_file(path + suffix, bytes, error)) {
-      case read_status::failed: return std::nullopt;
-      case read_status::missing: break;
-      case read_status::ok: *slot = std::move(bytes);
-    }
-  }
-  std::vector<std::byte> events;
-  switch (read_file(path + ".events", events, error)) {
-    case read_status::failed: return std::nullopt;
-    case read_status::missing: break;
-    case read_status::ok: raw.destroy_events = std::move(events);
-  }
-  std::vector<std::byte> commands;
-  switch (read_file(path + ".commands", commands, error)) {
-    case read_status::failed: return std::nullopt;
-    case read_status::missing: break;
-    case read_status::ok:
-      raw.commands = std::string(reinterpret_cast<const char*>(commands.data()), commands.size());
   }
   error.clear();
   return raw;
 }
 
-std::optional<std::string> write_raw_pass(const std::string& dir, std::uint64_t sequence, platform source,
-                                          const raw_pass& raw, std::string& error) {
-  char name[32];
-  std::snprintf(name, sizeof name, "%06llu.", static_cast<unsigned long long>(sequence));
-  const std::string path = dir + "/" + name + table_extension(source, raw.meta);
+std::optional<capture_writer> capture_writer::open(const std::string& dir, std::string& error) {
+  auto opened = directory::open(dir, error);
+  if (!opened) return std::nullopt;
+  // Go on after the highest number there: "000042.netlink.meta.json" is 42.
+  std::uint64_t highest = 0;
+  for (const std::string& name : opened->names()) {
+    std::uint64_t number = 0;
+    const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), number);
+    if (ec == std::errc{} && end - name.data() >= 6 && *end == '.' && number > highest) highest = number;
+  }
+  if (highest == UINT64_MAX) {
+    error = dir + ": no capture number left";
+    return std::nullopt;
+  }
+  return capture_writer(std::move(*opened), highest + 1);
+}
+
+std::optional<std::string> capture_writer::write(platform source, const raw_pass& raw, std::string& error) {
+  char number[32];
+  std::snprintf(number, sizeof number, "%06llu.", static_cast<unsigned long long>(next_));
+  const std::string name = number + std::string(table_extension(source, raw.meta));
   pass_meta meta = raw.meta;
   meta.source = source;
-  const std::string meta_text = format_meta(meta);
-  if (!write_file(path, raw.table.bytes().data(), raw.table.size(), error)) return std::nullopt;
-  if (!write_file(path + ".meta.json", meta_text.data(), meta_text.size(), error)) return std::nullopt;
-  if (raw.tcp_stats && !write_file(path + ".tcp_stats", raw.tcp_stats->data(), raw.tcp_stats->size(), error)) {
-    return std::nullopt;
-  }
-  if (raw.snmp && !write_file(path + ".snmp", raw.snmp->data(), raw.snmp->size(), error)) return std::nullopt;
-  if (raw.kern_file && !write_file(path + ".kern_file", raw.kern_file->data(), raw.kern_file->size(), error)) {
-    return std::nullopt;
-  }
-  if (raw.tcp_states && !write_file(path + ".tcp_states", raw.tcp_states->data(), raw.tcp_states->size(), error)) {
-    return std::nullopt;
-  }
-  if (raw.commands && !write_file(path + ".commands", raw.commands->data(), raw.commands->size(), error)) {
-    return std::nullopt;
-  }
+  const auto bytes = [](const auto& data) {
+    return std::string_view(reinterpret_cast<const char*>(data.data()), data.size());
+  };
+  file_set files(dir_);
+  bool ok = files.add(name, bytes(raw.table.bytes()), error) && files.add(name + ".meta.json", format_meta(meta), error);
+  if (ok && raw.tcp_stats) ok = files.add(name + ".tcp_stats", bytes(*raw.tcp_stats), error);
+  if (ok && raw.snmp) ok = files.add(name + ".snmp", *raw.snmp, error);
+  if (ok && raw.kern_file) ok = files.add(name + ".kern_file", bytes(*raw.kern_file), error);
+  if (ok && raw.tcp_states) ok = files.add(name + ".tcp_states", bytes(*raw.tcp_states), error);
+  if (ok && raw.commands) ok = files.add(name + ".commands", *raw.commands, error);
   // Written even when empty: it says events were on for the pass.
-  if (raw.destroy_events &&
-      !write_file(path + ".events", raw.destroy_events->data(), raw.destroy_events->size(), error)) {
-    return std::nullopt;
-  }
-  return path;
+  if (ok && raw.destroy_events) ok = files.add(name + ".events", bytes(*raw.destroy_events), error);
+  if (!ok || !files.commit(error)) return std::nullopt;
+  ++next_;
+  return dir_.path() + "/" + name;
 }
 
 }  // namespace tcpstats::reader

@@ -15,6 +15,7 @@
 #if defined(__linux__)
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -79,9 +80,18 @@ bool enter_network_namespace(const std::string& name_or_path, std::string& error
 #if defined(__linux__)
   const std::string path =
       name_or_path.find('/') == std::string::npos ? "/var/run/netns/" + name_or_path : name_or_path;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Non-blocking: a FIFO planted at the path must not hang the open. A
+  // namespace file (nsfs) is a regular file; anything else is refused
+  // before setns is asked.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
     error = "--netns " + name_or_path + ": " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    error = "--netns " + name_or_path + ": " + path + ": not a network namespace file";
     return false;
   }
   const int rc = ::setns(fd, CLONE_NEWNET);
@@ -89,7 +99,9 @@ bool enter_network_namespace(const std::string& name_or_path, std::string& error
   ::close(fd);
   if (rc != 0) {
     error = "--netns " + name_or_path + ": setns: " + std::strerror(saved) +
-            (saved == EPERM ? " (needs CAP_SYS_ADMIN, e.g. root)" : "");
+            (saved == EPERM    ? " (needs CAP_SYS_ADMIN, e.g. root)"
+             : saved == EINVAL ? " (not a network namespace file)"
+                               : "");
     return false;
   }
   return true;
