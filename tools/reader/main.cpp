@@ -214,7 +214,7 @@ std::size_t table_width(const reader::output_sink& sink) {
 }
 
 // Runs the records past the connection tracker (--deltas, --changes-only)
-// on their way to the writer or planner.
+// on their way to the writer.
 class tracking_sink final : public reader::record_sink {
  public:
   explicit tracking_sink(reader::connection_tracker& tracker) : tracker_(tracker) {}
@@ -517,7 +517,7 @@ int run(int argc, char** argv) {
     return fail(exit_io, error);
   }
 
-  // --processes sits in front of the filter and the writer (or planner).
+  // --processes sits in front of the filter and the writer.
 #if defined(__linux__)
   std::optional<reader::process_attribution> owners;
   bool said_unattributed = false;
@@ -587,7 +587,6 @@ int run(int argc, char** argv) {
   if (opts.deltas || metrics || view) tracker.emplace(opts.changes_only);
   std::optional<tracking_sink> tracking;
   if (tracker) tracking.emplace(*tracker);
-  const bool single_pass = opts.count == 1 || (replay && opts.replay_files.size() == 1);
   // A destroyed connection no pass saw has no state to filter on (the
   // kernel reports CLOSE): every other filter applies.
   reader::record_filter untracked_filter = opts.filter;
@@ -703,27 +702,13 @@ int run(int argc, char** argv) {
       if (clock && previous_clock && *clock > *previous_clock) run.elapsed_ns = *clock - *previous_clock;
       return clock;
     };
-    // Binary frames carry their length first. A run of one pass measures
-    // the records first and streams the frame out; a run of many builds
-    // each frame whole in the writer's buffer, whose pages are then paid
-    // once, and decodes and tracks each dump once (bench/README.md: "One
-    // walk per pass").
-    std::optional<reader::binary_plan> plan;
     // Deltas and closed records reach the output only when --deltas asked
     // for them (--listen follows connections for the metrics' sake).
     const bool output_tracked = opts.deltas || view.has_value();  // the view shows rates
-    if (write_batches && opts.format == reader::output_format::binary && !opts.pretty && single_pass && !tracker) {
-      reader::binary_planner planner;
-      counted_only_sink counted_planner(planner);
-      reader::record_sink& planned = opts.summary_only ? counted_planner : static_cast<reader::record_sink&>(planner);
-      filter_sink filtered_planner(planned, opts.filter);
-      if (!reader::decode_raw_pass(*raw, source, decoded, front_of(filtered_planner), error)) {
-        if (metrics && survive_failure(where + ": " + error)) continue;
-        if (metrics) break;
-        return fail(exit_malformed, where + ": " + error);
-      }
-      plan = planner.plan();
-    }
+    // A binary frame carries its length first: it is built whole, in the
+    // writer's buffer (kept from pass to pass, on huge pages), so each dump
+    // is decoded and tracked once. Measuring first and streaming was slower
+    // even for one pass (bench/README.md).
     if (!write_batches) {
       // Nothing to prepare.
     } else if (view) {
@@ -731,10 +716,9 @@ int run(int argc, char** argv) {
     } else if (table) {
       table->prepare(run, previous_counters, target);
     } else {
-      // A frame built whole: binary records take less than the kernel's
-      // bytes for the same sockets.
-      if (opts.format == reader::output_format::binary && !plan) writer.expect_bytes(raw->table.size());
-      writer.prepare(run, previous_counters, target, plan ? &*plan : nullptr);
+      // Binary records take less than the kernel's bytes for the same sockets.
+      if (opts.format == reader::output_format::binary) writer.expect_bytes(raw->table.size());
+      writer.prepare(run, previous_counters, target);
     }
     // The decoder validates the whole dump before the writer sees any of it:
     // a malformed dump writes nothing.
