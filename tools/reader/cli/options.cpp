@@ -147,8 +147,8 @@ protobuf BatchMessages (proto/tcp_stats.proto), one batch per pass.
                            and log shippers (protobuf's JSON parser does not
                            read it; --input reads both)
       --capture DIR        also save each pass's raw kernel bytes in DIR
-                           (NNNNNN.<table>, .meta.json, .tcp_stats or .snmp)
-                           for --replay
+                           (NNNNNN.<table>, .meta.json, .tcp_stats or .snmp;
+                           Linux destroy events in .events) for --replay
       --processes          Linux: fill pid, fd and command from /proc/*/fd, as
                            `ss -p` does (what this user may see; a count of
                            the rest goes to stderr once)
