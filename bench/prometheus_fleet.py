@@ -114,8 +114,12 @@ def main():
         pt.check(len(buckets) == 20, f"RTT buckets for P ({len(buckets)})")
         p99 = prometheus.scalar(f'histogram_quantile(0.99, sum by (le) (tcpstats_rtt_seconds_bucket{{port="{P}"}}))')
         print(f"  RTT p99 on P: {p99 * 1e6:.0f} us")
+        # The bound holds at every scrape; over the run, ports that only
+        # listened gave their places to the busy one.
+        widest = prometheus.scalar('max_over_time(count(count by (port) (tcpstats_connections))[10m:1s])')
+        pt.check(widest is not None and widest <= 101, f"at most 100 ports and other in any scrape ({widest})")
         distinct = prometheus.scalar('count(count by (port) (count_over_time(tcpstats_connections[10m])))')
-        pt.check(distinct is not None and distinct <= 101, f"at most 100 ports and other ({distinct})")
+        print(f"  ports ever exported: {distinct:.0f}")
         other = prometheus.scalar('sum(tcpstats_connections{port="other"})')
         dropped = prometheus.scalar('tcpstats_label_sets_dropped')
         print(f"  connections under other: {other:.0f}; label sets dropped: {dropped:.0f}")

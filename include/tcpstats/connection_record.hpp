@@ -21,6 +21,7 @@
 
 #include "tcpstats/ip_address.hpp"
 #include "tcpstats/tcp_state.hpp"
+#include "tcpstats/utf8.hpp"
 
 namespace tcpstats {
 
@@ -48,23 +49,8 @@ class short_name {
     std::size_t out = 0;
     std::size_t i = 0;
     while (i < bytes.size() && out < capacity) {
-      const auto lead = static_cast<unsigned char>(bytes[i]);
-      const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 0;
-      bool valid = length != 0 && i + length <= bytes.size() && out + length <= capacity;
-      for (std::size_t k = 1; valid && k < length; ++k) {
-        valid = (static_cast<unsigned char>(bytes[i + k]) & 0xC0u) == 0x80u;
-      }
-      // Overlong forms, surrogates and code points above U+10FFFF.
-      if (valid && length == 2) valid = lead >= 0xC2;
-      if (valid && length == 3) {
-        const auto next = static_cast<unsigned char>(bytes[i + 1]);
-        valid = !(lead == 0xE0 && next < 0xA0) && !(lead == 0xED && next >= 0xA0);
-      }
-      if (valid && length == 4) {
-        const auto next = static_cast<unsigned char>(bytes[i + 1]);
-        valid = lead <= 0xF4 && !(lead == 0xF0 && next < 0x90) && !(lead == 0xF4 && next >= 0x90);
-      }
-      if (!valid) {
+      const std::size_t length = utf8_sequence_length(bytes, i);
+      if (length == 0 || out + length > capacity) {
         clean[out++] = '?';
         ++i;
         continue;

@@ -28,6 +28,7 @@
 #include "tcpstats/sock_diag/netlink.hpp"
 #include "tcpstats/sock_diag/tcp_info.hpp"
 #include "tcpstats/tcp_state.hpp"
+#include "tcpstats/utf8.hpp"
 #include "tcpstats/xnu/layouts.hpp"
 #include "tcpstats/xnu/materialize.hpp"
 #include "tcpstats/xnu/pcblist_n.hpp"

@@ -32,26 +32,19 @@
 #include <vector>
 
 #include "batches.hpp"
+#include "sockets.hpp"
 #include "subprocess.hpp"
 #include "tcp_stats.pb.h"
 
 namespace pb = tcpstats_reader;
+using tcpstats::test::fd_guard;
+using tcpstats::test::receive_exactly;
 using tcpstats::test::run_process;
+using tcpstats::test::send_all;
 
 namespace {
 
 const std::string tool = TCPSTATS_READER;
-
-struct fd_guard {
-  int fd = -1;
-  explicit fd_guard(int f) : fd(f) {}
-  ~fd_guard() {
-    if (fd >= 0) close(fd);
-  }
-  fd_guard(const fd_guard&) = delete;
-  fd_guard& operator=(const fd_guard&) = delete;
-  fd_guard(fd_guard&& o) noexcept : fd(o.fd) { o.fd = -1; }
-};
 
 sockaddr_in loopback(std::uint16_t port) {
   sockaddr_in a{};
@@ -77,26 +70,6 @@ fd_guard listen_loopback(std::uint16_t& port) {
   REQUIRE(listen(s.fd, 1024) == 0);
   port = port_of(s.fd);
   return s;
-}
-
-void send_all(int fd, std::size_t bytes) {
-  static const std::vector<char> data(1 << 16, 'x');
-  std::size_t sent = 0;
-  while (sent < bytes) {
-    const ssize_t n = send(fd, data.data(), std::min(data.size(), bytes - sent), 0);
-    REQUIRE(n > 0);
-    sent += static_cast<std::size_t>(n);
-  }
-}
-
-void receive_exactly(int fd, std::size_t bytes) {
-  static std::vector<char> data(1 << 16);
-  std::size_t got = 0;
-  while (got < bytes) {
-    const ssize_t n = recv(fd, data.data(), std::min(data.size(), bytes - got), 0);
-    REQUIRE(n > 0);
-    got += static_cast<std::size_t>(n);
-  }
 }
 
 // One short connection, closed in a fixed order so each socket's final

@@ -22,27 +22,20 @@
 #include <vector>
 
 #include "ss_output.hpp"
+#include "sockets.hpp"
 #include "subprocess.hpp"
 #include "tcp_stats.pb.h"
 
 namespace pb = tcpstats_reader;
 using tcpstats::test::parse_ss;
+using tcpstats::test::fd_guard;
+using tcpstats::test::receive_exactly;
 using tcpstats::test::run_process;
+using tcpstats::test::send_all;
 
 namespace {
 
 const std::string tool = TCPSTATS_READER;
-
-struct fd_guard {
-  int fd = -1;
-  explicit fd_guard(int f) : fd(f) {}
-  ~fd_guard() {
-    if (fd >= 0) close(fd);
-  }
-  fd_guard(const fd_guard&) = delete;
-  fd_guard& operator=(const fd_guard&) = delete;
-  fd_guard(fd_guard&& o) noexcept : fd(o.fd) { o.fd = -1; }
-};
 
 // A listener on the loopback address of `family`, on an ephemeral port.
 fd_guard listen_loopback(int family, std::uint16_t& port) {
@@ -89,26 +82,6 @@ fd_guard connect_loopback(int family, std::uint16_t port) {
   }
   REQUIRE(connect(s.fd, reinterpret_cast<sockaddr*>(&address), length) == 0);
   return s;
-}
-
-void send_all(int fd, std::size_t bytes) {
-  std::vector<char> data(bytes, 'x');
-  std::size_t sent = 0;
-  while (sent < bytes) {
-    const ssize_t n = send(fd, data.data() + sent, bytes - sent, 0);
-    REQUIRE(n > 0);
-    sent += static_cast<std::size_t>(n);
-  }
-}
-
-void receive_exactly(int fd, std::size_t bytes) {
-  std::vector<char> data(65536);
-  std::size_t got = 0;
-  while (got < bytes) {
-    const ssize_t n = recv(fd, data.data(), std::min(data.size(), bytes - got), 0);
-    REQUIRE(n > 0);
-    got += static_cast<std::size_t>(n);
-  }
 }
 
 std::string endpoint(const std::string& address, std::uint32_t port, bool v6) {

@@ -74,6 +74,7 @@ std::vector<std::string> ports_of(const metrics::snapshot& s) {
 }
 
 constexpr std::size_t established = static_cast<std::size_t>(tcp_state::established);
+constexpr std::size_t listen = static_cast<std::size_t>(tcp_state::listen);
 
 }  // namespace
 
@@ -184,6 +185,36 @@ TEST_CASE("the label bound: busiest first, the rest other, no flapping", "[metri
     s = run.pass(records);
     CHECK(ports_of(*s) == std::vector<std::string>{"10", "30", "other"});
   }
+}
+
+TEST_CASE("the label bound: a port only listened on gives way at once", "[metrics][aggregator][bound]") {
+  metrics::aggregator_options options;
+  options.max_label_sets = 2;
+  options.min_residency_passes = 100;
+  runner run(options);
+  auto s = run.pass({listener(1, 10), listener(2, 20), listener(3, 30)});
+  CHECK(ports_of(*s) == std::vector<std::string>{"10", "20", "other"});
+
+  // Port 30's first connections: 30 takes the place of 20 (the least busy
+  // of two sets that never carried anything), and their bytes count there.
+  std::vector<connection_record> records{listener(1, 10), listener(2, 20), listener(3, 30)};
+  for (std::uint16_t i = 0; i < 3; ++i) {
+    auto r = socket_on(100u + i, 30, static_cast<std::uint16_t>(40000 + i));
+    r.bytes_received = 100;
+    records.push_back(r);
+  }
+  s = run.pass(records);
+  CHECK(ports_of(*s) == std::vector<std::string>{"10", "30", "other"});
+  CHECK(find(*s, "30")->bytes_received == 300u);
+  CHECK(find(*s, "other")->connections[listen] == 1u);
+
+  // A busier port 20 comes back: it takes 10's place, but 30, which has
+  // carried bytes, keeps its own for its residency.
+  for (std::uint16_t i = 0; i < 10; ++i) {
+    records.push_back(socket_on(200u + i, 20, static_cast<std::uint16_t>(41000 + i)));
+  }
+  s = run.pass(records);
+  CHECK(ports_of(*s) == std::vector<std::string>{"20", "30", "other"});
 }
 
 TEST_CASE("RTT histogram: buckets, count, sum, the largest RTT as exemplar", "[metrics][aggregator]") {

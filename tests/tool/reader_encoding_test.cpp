@@ -449,36 +449,6 @@ TEST_CASE("--pretty is protobuf's indented JSON", "[reader][encoding]") {
   }
 }
 
-TEST_CASE("a planned binary batch streams the same bytes", "[reader][encoding]") {
-  std::mt19937_64 rng(19);
-  for (int round = 0; round < 20; ++round) {
-    reader::pass p;
-    static_cast<reader::pass_info&>(p) = random_pass_info(rng);
-    p.counters = random_counters(rng, 64);
-    const auto previous = random_counters(rng, 64);
-    for (std::size_t i = 0, n = rng() % 30; i < n; ++i) p.records.push_back(random_record(rng));
-    const reader::run_context run{static_cast<std::uint64_t>(round + 1), 1000, std::nullopt, std::nullopt};
-
-    reader::binary_planner planner;
-    planner.start(p);
-    for (const auto& r : p.records) planner.add(r);
-    class collect final : public reader::chunk_target {
-     public:
-      bool write(std::string_view bytes) override {
-        text.append(bytes);
-        return true;
-      }
-      std::string text;
-    } target;
-    reader::batch_writer writer(reader::output_format::binary, false);
-    writer.prepare(run, previous, target, &planner.plan());
-    writer.start(p);
-    for (const auto& r : p.records) writer.add(r);
-    REQUIRE(writer.finish());
-    CHECK(target.text == reader::encode_batch(p, run, previous, reader::output_format::binary));
-  }
-}
-
 TEST_CASE("metadata strings that are not UTF-8 come out with '?'", "[reader][encoding]") {
   reader::pass_info p;
   p.hostname = "host\xff" "name\xc3";           // a stray byte, a cut sequence

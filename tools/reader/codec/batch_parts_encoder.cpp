@@ -1,5 +1,7 @@
 #include "codec/batch_parts_encoder.hpp"
 
+#include "tcpstats/utf8.hpp"
+
 #include <bit>
 #include <cmath>
 #include <concepts>
@@ -25,20 +27,7 @@ std::uint32_t clamped_count(std::uint64_t count) {
 // short_name::from_untrusted: no overlong forms, surrogates or code points
 // above U+10FFFF).
 std::string_view valid_utf8(std::string_view text, std::string& storage) {
-  const auto sequence_length = [text](std::size_t i) -> std::size_t {
-    const auto byte = [text](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    const unsigned lead = byte(i);
-    const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 0;
-    if (length == 0 || length > text.size() - i) return 0;
-    for (std::size_t k = 1; k < length; ++k) {
-      if ((byte(i + k) & 0xC0u) != 0x80u) return 0;
-    }
-    const unsigned next = length > 1 ? byte(i + 1) : 0;
-    if (length == 2 && lead < 0xC2) return 0;
-    if (length == 3 && ((lead == 0xE0 && next < 0xA0) || (lead == 0xED && next >= 0xA0))) return 0;
-    if (length == 4 && (lead > 0xF4 || (lead == 0xF0 && next < 0x90) || (lead == 0xF4 && next >= 0x90))) return 0;
-    return length;
-  };
+  const auto sequence_length = [text](std::size_t i) { return utf8_sequence_length(text, i); };
   std::size_t i = 0;
   while (i < text.size()) {
     const std::size_t length = sequence_length(i);

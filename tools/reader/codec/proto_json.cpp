@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "codec/json_emitter.hpp"
+#include "tcpstats/utf8.hpp"
 #include "codec/wire_decoder.hpp"
 #include "codec/wire_encoder.hpp"
 
@@ -46,25 +47,6 @@ unsigned expected_wire_type(const schema::field& f) {
   }
 }
 
-bool valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    if (n == 0 || n > text.size() - i) return false;
-    std::uint32_t cp = n == 1 ? c : c & (0x7fu >> n);
-    for (std::size_t k = 1; k < n; ++k) {
-      const auto d = static_cast<unsigned char>(text[i + k]);
-      if ((d & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-    static constexpr std::uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < least[n] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return false;
-    i += n;
-  }
-  return true;
-}
 
 class wire_reader {
  public:
@@ -235,7 +217,7 @@ class wire_reader {
         return true;
       }
       case kind::string: {
-        if (!valid_utf8(e.bytes)) return fail(e, "string is not UTF-8");
+        if (!is_valid_utf8(e.bytes)) return fail(e, "string is not UTF-8");
         if (!printing) return true;
         const std::size_t old = out_->size();
         out_->resize(old + 2 + 6 * e.bytes.size());

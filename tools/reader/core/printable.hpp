@@ -22,25 +22,11 @@
 #include <string>
 #include <string_view>
 
+#include "tcpstats/utf8.hpp"
+
 namespace tcpstats::reader {
 
 namespace detail {
-
-// The length of the valid UTF-8 sequence at text[i] (1..4), or 0.
-constexpr std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept {
-  const auto byte = [text](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned lead = byte(i);
-  const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 0;
-  if (length == 0 || length > text.size() - i) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0u) != 0x80u) return 0;
-  }
-  const unsigned next = length > 1 ? byte(i + 1) : 0;
-  if (length == 2 && lead < 0xC2) return 0;
-  if (length == 3 && ((lead == 0xE0 && next < 0xA0) || (lead == 0xED && next >= 0xA0))) return 0;
-  if (length == 4 && (lead > 0xF4 || (lead == 0xF0 && next < 0x90) || (lead == 0xF4 && next >= 0x90))) return 0;
-  return length;
-}
 
 constexpr std::uint32_t utf8_code_point(std::string_view text, std::size_t i, std::size_t length) noexcept {
   const auto byte = [text](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(text[k])); };
@@ -73,7 +59,7 @@ inline void append_printable(std::string& out, std::string_view text) {
     out.append(text.substr(i, run - i));
     i = run;
     if (i == text.size()) break;
-    const std::size_t length = detail::utf8_sequence_length(text, i);
+    const std::size_t length = utf8_sequence_length(text, i);
     if (length != 0 && !detail::is_terminal_control(detail::utf8_code_point(text, i, length))) {
       out.append(text.substr(i, length));
       i += length;
@@ -97,7 +83,7 @@ inline void append_printable(std::string& out, std::string_view text) {
       ++i;
       continue;
     }
-    const std::size_t length = detail::utf8_sequence_length(text, i);
+    const std::size_t length = utf8_sequence_length(text, i);
     if (length < 2 || detail::is_terminal_control(detail::utf8_code_point(text, i, length))) return false;
     i += length;
   }

@@ -35,6 +35,13 @@ bool set_before(const label_set& a, const label_set& b) {
   return a.command < b.command;
 }
 
+// No connection of the set has carried a byte or a segment, or had an RTT.
+bool never_carried(const label_set& set) {
+  const auto zero = [](const std::optional<std::uint64_t>& counter) { return counter.value_or(0) == 0; };
+  return !set.rtt && zero(set.bytes_sent) && zero(set.bytes_received) && zero(set.retransmitted_segments) &&
+         zero(set.sent_segments);
+}
+
 std::string endpoint(const ip_address& address, std::uint16_t port) {
   const std::string text = to_string(address);
   return (address.family == ip_family::ipv6 ? "[" + text + "]" : text) + ":" + std::to_string(port);
@@ -146,14 +153,18 @@ aggregator::set_state& aggregator::candidate(const item& it) {
 
 // Admits the label sets this pass asks for, busiest first, while there is
 // room; then lets a set displace the least busy one it is more than twice
-// as busy as, once that one has had its time.
+// as busy as, once that one has had its time. A set whose series are all
+// zeros (a port only listened on so far) has nothing to lose: a busy port
+// takes its place at once, so its first bytes are not counted under other.
 void aggregator::admit() {
   std::vector<set_state*> wanting;
   std::vector<set_state*> displaceable;
   for (auto& [key, set] : sets_) {
     if (set.admitted && set.live > 0) set.last_busy_pass = pass_;
     if (!set.admitted && set.live > 0) wanting.push_back(&set);
-    if (set.admitted && pass_ - set.admitted_in >= options_.min_residency_passes) displaceable.push_back(&set);
+    if (set.admitted && (pass_ - set.admitted_in >= options_.min_residency_passes || never_carried(set.exported))) {
+      displaceable.push_back(&set);
+    }
   }
   std::sort(wanting.begin(), wanting.end(), [](const set_state* a, const set_state* b) {
     if (a->live != b->live) return a->live > b->live;

@@ -20,7 +20,8 @@
 // connections in the pass that asks); the rest are counted under "other".
 // So that series do not flap, an admitted set keeps its place for at least
 // `min_residency_passes`; after that, a waiting set with more than twice
-// its live connections takes the place of the least busy one. An evicted
+// its live connections takes the place of the least busy one (at once
+// when that one never carried anything: a port only listened on). An evicted
 // set keeps its counters, so if it comes back they continue instead of
 // resetting.
 

@@ -25,47 +25,14 @@ void append_field(byte_buffer& out, int number, std::string_view bytes) {
   out.commit(p + bytes.size());
 }
 
-std::size_t varint_size(std::uint64_t value) {
-  std::size_t n = 1;
-  while (value >= 0x80) {
-    value >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 }  // namespace
 
-void binary_planner::start(const pass_info& info) {
-  info_ = &info;
-  plan_ = {};
-}
-
-void binary_planner::add(const connection_record& record) {
-  measure(record, nullptr);
-  plan_.tally.add(record);
-}
-
-void binary_planner::add_tracked(const connection_record& record, const record_delta& delta, bool emit) {
-  if (!delta.closed) plan_.tally.add(record);
-  if (emit) measure(record, &delta);
-}
-
-void binary_planner::measure(const connection_record& record, const record_delta* delta) {
-  const std::size_t needed = max_record_wire_size(info_->record_sources.size());
-  if (scratch_.size() < needed) scratch_.resize(needed);
-  const char* end = encode_record(record, info_->record_sources, scratch_.data(), delta);
-  const auto size = static_cast<std::size_t>(end - scratch_.data());
-  plan_.record_bytes += 1 + varint_size(size) + size;
-}
-
 void batch_writer::prepare(const run_context& run, const std::optional<system_counters>& previous,
-                           chunk_target& target, const binary_plan* plan) {
+                           chunk_target& target) {
   run_ = run;
   previous_ = previous;
   target_ = &target;
   target_ok_ = true;
-  plan_ = format_ == output_format::binary && !pretty_ ? plan : nullptr;
 }
 
 void batch_writer::start(const pass_info& info) {
@@ -80,16 +47,6 @@ void batch_writer::start(const pass_info& info) {
     buffer_.append(scratch_);
   } else {
     append_metadata_wire(info, run_, scratch_);
-    if (plan_) {
-      // The frame's length first: metadata, records, summary fields.
-      std::string summary;
-      append_summary_wire({info, plan_->tally, run_, previous_}, summary);
-      const std::size_t summary_size = summary.size();
-      const std::size_t body = 1 + varint_size(scratch_.size()) + scratch_.size() + plan_->record_bytes + 1 +
-                               varint_size(summary_size) + summary_size;
-      char* p = buffer_.reserve(10);
-      buffer_.commit(write_varint(p, body));
-    }
     append_field(buffer_, 1, scratch_);
   }
 }
@@ -124,7 +81,6 @@ void batch_writer::write_record(const connection_record& record, const record_de
     q = write_varint(q, size);
     if (q != body) std::memmove(q, body, size);
     buffer_.commit(q + size);
-    if (plan_) flush_if_large();
   }
   ++records_;
 }
@@ -154,10 +110,9 @@ bool batch_writer::finish() {
   } else {
     append_summary_wire(summary, scratch_);
     append_field(buffer_, 3, scratch_);
-    if (!plan_) {
-      char prefix[10];
-      buffer_.prepend({prefix, static_cast<std::size_t>(write_varint(prefix, buffer_.size()) - prefix)});
-    }
+    // A binary frame is built whole: its length goes in front now.
+    char prefix[10];
+    buffer_.prepend({prefix, static_cast<std::size_t>(write_varint(prefix, buffer_.size()) - prefix)});
   }
   if (target_ok_) target_ok_ = target_->write(buffer_.view());
   buffer_.clear();

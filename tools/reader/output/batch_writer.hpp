@@ -27,31 +27,6 @@ class chunk_target {
   virtual bool write(std::string_view bytes) = 0;
 };
 
-// What a first pass over the records tells a binary batch before it is
-// written: the records' encoded size (tags and lengths included) and the
-// per-state counts. With it the frame's length is known up front and the
-// frame streams out in chunks instead of being built whole in memory.
-struct binary_plan {
-  std::size_t record_bytes = 0;
-  state_tally tally;
-};
-
-// A record_sink that measures: feed it a pass first to get its plan.
-class binary_planner final : public record_sink {
- public:
-  void start(const pass_info& info) override;
-  void add(const connection_record& record) override;
-  void add_tracked(const connection_record& record, const record_delta& delta, bool emit) override;
-  [[nodiscard]] const binary_plan& plan() const { return plan_; }
-
- private:
-  void measure(const connection_record& record, const record_delta* delta);
-
-  const pass_info* info_ = nullptr;
-  binary_plan plan_;
-  std::vector<char> scratch_;  // one record's encoding; sized once
-};
-
 class batch_writer final : public record_sink {
  public:
   batch_writer(output_format format, bool pretty, json_addresses addresses = json_addresses::base64)
@@ -62,20 +37,19 @@ class batch_writer final : public record_sink {
   void expect_bytes(std::size_t bytes) { (void)buffer_.reserve(bytes); }
   // Sets up the next batch; the decoder then calls start() with the pass's
   // info and add() with each record; finish() completes the batch.
-  void prepare(const run_context& run, const std::optional<system_counters>& previous, chunk_target& target,
-               const binary_plan* plan = nullptr);
+  void prepare(const run_context& run, const std::optional<system_counters>& previous, chunk_target& target);
   void start(const pass_info& info) override;
   void add(const connection_record& record) override;
   void add_tracked(const connection_record& record, const record_delta& delta, bool emit) override;
   // What the summary says that is known only once the records are decoded:
   // the time since the previous pass and what the tracker counted. Before
-  // finish(); a binary batch with a plan had them from prepare() already.
+  // finish().
   void set_pass_context(std::optional<std::uint64_t> elapsed_ns, const std::optional<tracker_counts>& counts) {
     run_.elapsed_ns = elapsed_ns;
     run_.connections = counts;
   }
   // The pass's socket destroy event counts (Linux), known once its records
-  // are; before finish() (a binary batch with a plan has them from prepare()).
+  // are; before finish().
   void set_event_counts(const std::optional<event_counts>& events) { run_.events = events; }
   // Writes the rest of the batch. False if the target refused a write.
   bool finish();
@@ -91,7 +65,6 @@ class batch_writer final : public record_sink {
   run_context run_;
   std::optional<system_counters> previous_;
   chunk_target* target_ = nullptr;
-  const binary_plan* plan_ = nullptr;
   bool target_ok_ = true;
   state_tally tally_;
   std::size_t records_ = 0;

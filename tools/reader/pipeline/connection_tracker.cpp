@@ -143,7 +143,7 @@ record_delta connection_tracker::delta_between(const entry& before, const counte
     const std::uint64_t later = now.value[slot];
     auto& out = d.*(field.member);
     using delta_type = typename std::remove_cvref_t<decltype(out)>::value_type;
-    if constexpr (kind_of<field.counter>() != field_kind::counter) {
+    if constexpr (kind_of<std::remove_cvref_t<decltype(field)>::counter>() != field_kind::counter) {
       // A gauge (tcpi_lost: segments now presumed lost) of 32-bit values:
       // its change may be negative and always fits.
       static_assert(std::is_signed_v<delta_type> && sizeof(delta_type) == 8);
