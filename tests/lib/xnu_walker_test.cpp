@@ -337,6 +337,8 @@ TEST_CASE("socketless PCBs write kind-0 buffers and decode", "[xnu][walker]") {
   CHECK_FALSE(r.pid);
   CHECK_FALSE(r.rcv_buf_used);
   CHECK_FALSE(r.snd_buf_hiwat);
+  CHECK_FALSE(r.tx_bytes);  // its statistics record is all zeros
+  CHECK_FALSE(r.rx_packets);
   CHECK(r.state == tcp_state::established);
   CHECK(r.inp_gencnt == 9001u);
 }

@@ -93,7 +93,8 @@ inline void write_connection(xnu_blob& blob, const xnu_connection& c) {
     blob.record("xsockbuf_n", 0x04).set("sb_cc", c.snd_cc).set("sb_hiwat", c.snd_hiwat);
   }
   blob.record("xsockstat_n", 0x08);
-  for (int i = 0; i < 4; ++i) {
+  // Without a socket the kernel writes only the record's length and kind.
+  for (int i = 0; i < 4 && !c.socketless; ++i) {
     const std::string g = "xst_tc_stats[" + std::to_string(i) + "].";
     blob.set(g + "rxpackets", c.traffic[i].rxpackets)
         .set(g + "rxbytes", c.traffic[i].rxbytes)

@@ -56,8 +56,7 @@ constexpr void materialize(const connection_group& group, const decode_options& 
   if (!user_space) out.inp_gencnt = inp.inp_gencnt();
 
   if (const auto& so = group.socket()) {
-    const bool has_kernel_socket = so->xso_so() != 0;
-    if (has_kernel_socket) {
+    if (so->xso_so() != 0) {
       out.socket_id = so->xso_so();
       out.uid = so->so_uid();
     }
@@ -73,7 +72,10 @@ constexpr void materialize(const connection_group& group, const decode_options& 
     out.snd_buf_used = snd->sb_cc();
     out.snd_buf_hiwat = snd->sb_hiwat();
   }
-  if (const auto& stats = group.stats()) {
+  // A PCB without a socket gets a statistics record of zeros (the kernel
+  // fills only its length and kind): no counters, not zero ones.
+  const bool has_kernel_socket = group.socket() && group.socket()->xso_so() != 0;
+  if (const auto& stats = group.stats(); stats && (user_space || has_kernel_socket)) {
     const data_stats total = user_space ? stats->xst_tc_stats(0) : sockstat_totals(*stats, options.release);
     out.tx_bytes = total.txbytes;
     out.rx_bytes = total.rxbytes;
