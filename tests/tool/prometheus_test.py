@@ -388,7 +388,7 @@ def check_slow_clients(tool):
 
 def check_bound(prometheus, bound):
     """300 listening ports under --max-ports 20: at most 20 port values and
-    other, the same ones scrape after scrape."""
+    other in each scrape."""
     listeners = []
     for _ in range(300):
         s = socket.socket()
@@ -401,8 +401,10 @@ def check_bound(prometheus, bound):
     dropped = prometheus.scalar(f'tcpstats_label_sets_dropped{{{job}}}')
     check(dropped is not None and dropped >= 280, f"label sets dropped by the bound ({dropped})")
     time.sleep(5)
-    distinct = prometheus.scalar(f'count(count by (port) (count_over_time(tcpstats_connections{{{job}}}[5m])))')
-    check(distinct is not None and distinct <= 21, f"at most 20 ports and other over the whole run ({distinct})")
+    # In every scrape. (Over the run, a port whose connections carry data,
+    # say another test's, may take the place of one only listened on.)
+    widest = prometheus.scalar(f'max_over_time(count(count by (port) (tcpstats_connections{{{job}}}))[5m:500ms])')
+    check(widest is not None and widest <= 21, f"at most 20 ports and other in any scrape ({widest})")
     for s in listeners:
         s.close()
 

@@ -147,52 +147,76 @@ aggregator::set_state& aggregator::candidate(const item& it) {
     set.exported.port = found->first.substr(0, port_size);
     set.exported.command = it.command;
   }
-  if (!it.closed) ++set.live;
+  if (!it.closed) {
+    ++set.live;
+    const bool counted = std::any_of(it.values.value.begin(), it.values.value.end(),
+                                     [](std::uint64_t value) { return value != 0; });
+    set.carrying = set.carrying || it.rtt_us || counted;
+  }
   return set;
 }
 
 // Admits the label sets this pass asks for, busiest first, while there is
 // room; then lets a set displace the least busy one it is more than twice
 // as busy as, once that one has had its time. A set whose series are all
-// zeros (a port only listened on so far) has nothing to lose: a busy port
-// takes its place at once, so its first bytes are not counted under other.
+// zeros (a port only listened on so far) has nothing to lose: a set whose
+// connections carry data takes its place at once, so that their first
+// bytes are not counted under other. (Only such a set: connections that
+// never carry anything, TIME_WAIT entries or unanswered SYNs, would
+// otherwise make ports trade places pass after pass.)
 void aggregator::admit() {
   std::vector<set_state*> wanting;
-  std::vector<set_state*> displaceable;
+  std::vector<set_state*> resident;  // past their residency: anyone busy enough may displace them
+  std::vector<set_state*> empty;     // young, but with nothing to lose
   for (auto& [key, set] : sets_) {
     if (set.admitted && set.live > 0) set.last_busy_pass = pass_;
     if (!set.admitted && set.live > 0) wanting.push_back(&set);
-    if (set.admitted && (pass_ - set.admitted_in >= options_.min_residency_passes || never_carried(set.exported))) {
-      displaceable.push_back(&set);
+    if (!set.admitted) continue;
+    if (pass_ - set.admitted_in >= options_.min_residency_passes) {
+      resident.push_back(&set);
+    } else if (never_carried(set.exported)) {
+      empty.push_back(&set);
     }
   }
   std::sort(wanting.begin(), wanting.end(), [](const set_state* a, const set_state* b) {
     if (a->live != b->live) return a->live > b->live;
     return set_before(a->exported, b->exported);
   });
-  std::sort(displaceable.begin(), displaceable.end(), [](const set_state* a, const set_state* b) {
+  const auto least_busy_first = [](const set_state* a, const set_state* b) {
     if (a->live != b->live) return a->live < b->live;
     if (a->last_busy_pass != b->last_busy_pass) return a->last_busy_pass < b->last_busy_pass;
     return set_before(b->exported, a->exported);
-  });
-  std::size_t next = 0, displaced = 0;
-  for (; next < wanting.size(); ++next) {
-    set_state& set = *wanting[next];
+  };
+  std::sort(resident.begin(), resident.end(), least_busy_first);
+  std::sort(empty.begin(), empty.end(), least_busy_first);
+  std::vector<set_state*> displaced;
+  std::size_t next_resident = 0, next_empty = 0, admitted_now = 0;
+  for (set_state* set : wanting) {
     if (admitted_ >= options_.max_label_sets) {
-      // Wanting sets come busiest first and displaceable ones least busy
-      // first: once one pair fails, every later pair does.
-      if (displaced == displaceable.size() || set.live <= 2 * displaceable[displaced]->live) break;
-      displaceable[displaced++]->admitted = false;
+      // The least busy set this one may take the place of. Wanting sets
+      // come busiest first: once a carrying one fails, every later one does.
+      set_state* place = next_resident < resident.size() ? resident[next_resident] : nullptr;
+      const bool take_empty =
+          set->carrying && next_empty < empty.size() && (!place || empty[next_empty]->live <= place->live);
+      if (take_empty) place = empty[next_empty];
+      if (!place || set->live <= 2 * place->live) {
+        if (set->carrying) break;
+        continue;
+      }
+      ++(take_empty ? next_empty : next_resident);
+      place->admitted = false;
+      displaced.push_back(place);
       --admitted_;
     }
-    set.admitted = set.ever_admitted = true;
-    set.admitted_in = set.last_busy_pass = pass_;
+    set->admitted = set->ever_admitted = true;
+    set->admitted_in = set->last_busy_pass = pass_;
     ++admitted_;
+    ++admitted_now;
   }
   // What this pass counts under "other": the sets left waiting, and the
   // displaced ones that still have connections.
-  dropped_ = wanting.size() - next;
-  for (std::size_t i = 0; i < displaced; ++i) dropped_ += displaceable[i]->live > 0 ? 1 : 0;
+  dropped_ = wanting.size() - admitted_now;
+  for (const set_state* set : displaced) dropped_ += set->live > 0 ? 1 : 0;
 }
 
 // Sets asked for but never admitted hold nothing; evicted ones keep their
@@ -202,6 +226,7 @@ void aggregator::forget_retired() {
   std::vector<std::pair<std::uint64_t, std::string>> retired;
   for (auto it = sets_.begin(); it != sets_.end();) {
     it->second.live = 0;
+    it->second.carrying = false;
     if (!it->second.ever_admitted) {
       it = sets_.erase(it);
       continue;

@@ -20,8 +20,9 @@
 // connections in the pass that asks); the rest are counted under "other".
 // So that series do not flap, an admitted set keeps its place for at least
 // `min_residency_passes`; after that, a waiting set with more than twice
-// its live connections takes the place of the least busy one (at once
-// when that one never carried anything: a port only listened on). An evicted
+// its live connections takes the place of the least busy one; one whose
+// connections carry data may do so at once when that one never carried
+// anything (a port only listened on). An evicted
 // set keeps its counters, so if it comes back they continue instead of
 // resetting.
 
@@ -103,6 +104,7 @@ class aggregator final : public record_sink {
     std::uint64_t last_busy_pass = 0;  // last pass with a live connection
     std::uint64_t admitted_in = 0;     // the pass that admitted it
     std::uint64_t live = 0;            // live connections asking for it in this pass
+    bool carrying = false;             // one of them has carried data or had an RTT
     // This pass's exemplar per bucket: the largest RTT and its item.
     std::array<std::optional<std::pair<std::uint32_t, std::size_t>>, rtt_bucket_count + 1> best;
   };
