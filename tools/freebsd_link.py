@@ -33,6 +33,8 @@ import subprocess
 import sys
 
 REAL_LIBS = ["libc.so.7", "libm.so.5", "libpthread.so", "librt.so.1"]
+# Linked around the objects, in this order: the first three before them.
+START_FILES = ["crt1.o", "crti.o", "crtbegin.o", "crtend.o", "crtn.o"]
 # Debian's libraries whose exports stand for FreeBSD's, per stand-in.
 REFERENCE = {
     "libcxxrt.so.1": ["/usr/lib/llvm-19/lib/libc++abi.so.1"],
@@ -102,11 +104,14 @@ def main():
     target = f"{a.arch}-unknown-freebsd13.4"
     lib = os.path.join(a.sysroot, "lib")
 
-    # What the objects need from shared libraries.
+    # What the objects need from shared libraries. The start files define
+    # some (crtbegin.o's __dso_handle, which static destructors name).
+    start_files = [os.path.join(lib, name) for name in START_FILES]
     defined, undefined = set(), set()
     for obj in a.objects:
-        defined |= set(nm_symbols(a.nm, obj, False))
         undefined |= set(nm_symbols(a.nm, obj, False, undefined=True))
+    for obj in a.objects + start_files:
+        defined |= set(nm_symbols(a.nm, obj, False))
     needed = undefined - defined
 
     real = {name: nm_symbols(a.nm, os.path.join(lib, name), True) for name in REAL_LIBS}
@@ -151,12 +156,12 @@ def main():
 
     # Objects compiled with -fPIC read data of shared libraries through the
     # GOT: no copy relocations, whose size would come from a stand-in.
-    crt = lambda name: os.path.join(lib, name)  # noqa: E731
+    first, last = start_files[:3], start_files[3:]
     run([a.cxx, f"--target={target}", f"--sysroot={a.sysroot}", "-fuse-ld=lld", "-nostdlib",
-         "-o", a.output, crt("crt1.o"), crt("crti.o"), crt("crtbegin.o"), *a.objects,
+         "-o", a.output, *first, *a.objects,
          f"-L{stubs}", f"-L{lib}", "-Wl,--as-needed", *link_libs,
          "-l:libm.so.5", "-l:libpthread.so", "-l:librt.so.1", "-l:libc.so.7", "-Wl,--no-as-needed",
-         crt("crtend.o"), crt("crtn.o")])
+         *last])
 
     # The executable, as FreeBSD would see it.
     description = run(["file", "-b", a.output]).strip()
