@@ -5,7 +5,10 @@
 // same message. The same holds for metadata and summary
 // (batch_parts_encoder, against fill_metadata and fill_summary), for whole
 // batches, and for --pretty against protobuf's indented printer.
+#include <bit>
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdio>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -422,6 +425,28 @@ TEST_CASE("the rates print as protobuf prints doubles", "[reader][encoding]") {
     std::string printed;
     REQUIRE(google::protobuf::util::MessageToJsonString(summary, &printed).ok());
     CHECK(json == printed);
+  }
+}
+
+TEST_CASE("doubles print as protobuf's SimpleDtoa, for any bit pattern", "[reader][encoding]") {
+  // protobuf: "%.15g" when it reads back exactly, else "%.17g".
+  const auto reference = [](double value) {
+    char text[32];
+    int n = std::snprintf(text, sizeof text, "%.15g", value);
+    if (std::strtod(text, nullptr) != value) n = std::snprintf(text, sizeof text, "%.17g", value);
+    return std::string(text, static_cast<std::size_t>(n));
+  };
+  std::mt19937_64 random(20261130);
+  std::vector<double> values{0.0, -0.0, 1.0, 0.1, 1.0 / 3, 1e21, 1e-7, 123456.789, 5e-324, 1.7976931348623157e308};
+  for (int i = 0; i < 200000; ++i) {
+    const double any = std::bit_cast<double>(random());
+    if (std::isfinite(any)) values.push_back(any);
+    values.push_back(static_cast<double>(random() % 100'000'000) / static_cast<double>(1 + random() % 1'000'000));
+  }
+  for (const double value : values) {
+    char text[32];
+    const std::string printed(text, reader::put_json_double(text, value));
+    if (printed != reference(value)) FAIL(reference(value) << " printed as " << printed);
   }
 }
 
