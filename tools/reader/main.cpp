@@ -673,6 +673,7 @@ int run(int argc, char** argv) {
 #if defined(__linux__)
       // After the dump: what was freed while it ran is in this pass too.
       if (events) raw->meta.events_dropped = events->take(raw->destroy_events.emplace());
+      if (events && metrics) metrics->add_destroy_events_dropped(raw->meta.events_dropped.value_or(0));
 #endif
     }
     note_unreadable_counters(*raw, source, warn);

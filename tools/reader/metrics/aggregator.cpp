@@ -352,6 +352,7 @@ std::shared_ptr<const snapshot> aggregator::finish_pass(std::uint64_t took_ns) {
   next->last_pass_ns = took_ns;
   next->last_pass_timestamp_ns = timestamp_ns_;
   next->label_sets_dropped = dropped_;
+  next->destroy_events_dropped = destroy_events_dropped_;
   last_ = next;
   return next;
 }

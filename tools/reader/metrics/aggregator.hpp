@@ -58,6 +58,12 @@ class aggregator final : public record_sink {
   // `took_ns`: how long the whole pass took.
   [[nodiscard]] std::shared_ptr<const snapshot> finish_pass(std::uint64_t took_ns);
 
+  // This pass's socket destroy events (Linux) that the kernel dropped;
+  // from the first call on, the snapshots count them.
+  void add_destroy_events_dropped(std::uint64_t count) {
+    destroy_events_dropped_ = destroy_events_dropped_.value_or(0) + count;
+  }
+
   // A pass that could not be read or decoded: the previous snapshot again,
   // with the failure counted.
   [[nodiscard]] std::shared_ptr<const snapshot> fail_pass();
@@ -135,6 +141,7 @@ class aggregator final : public record_sink {
   std::size_t admitted_ = 0;
   std::uint64_t dropped_ = 0;  // sets of this pass folded into other_
   std::uint64_t passes_ = 0, failed_passes_ = 0;
+  std::optional<std::uint64_t> destroy_events_dropped_;
   std::shared_ptr<const snapshot> last_;
 };
 

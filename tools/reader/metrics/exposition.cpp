@@ -302,6 +302,12 @@ std::string render(const snapshot& metrics, exposition_format format) {
            "Label sets (service ports; with --processes, port and command) of the last pass counted under "
            "port other because of --max-ports.");
   w.sample("tcpstats_label_sets_dropped", "", metrics.label_sets_dropped);
+  if (metrics.destroy_events_dropped) {
+    w.family("tcpstats_destroy_events_dropped", family_type::counter,
+             "Linux socket destroy events lost (the receive buffer was full): those connections' last bytes "
+             "come from the pass before they closed.");
+    w.sample("tcpstats_destroy_events_dropped_total", "", *metrics.destroy_events_dropped);
+  }
   if (om) out += "# EOF\n";
   return out;
 }

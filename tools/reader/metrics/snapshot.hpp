@@ -81,6 +81,9 @@ struct snapshot {
   std::uint64_t last_pass_ns = 0;   // how long the last completed pass took
   std::uint64_t last_pass_timestamp_ns = 0;  // when it was read (Unix time); 0 = unknown
   std::uint64_t label_sets_dropped = 0;    // label sets folded into "other" by the bound
+  // Linux socket destroy events the kernel could not queue; absent when the
+  // run does not listen to them.
+  std::optional<std::uint64_t> destroy_events_dropped;
 };
 
 // Where the collection loop publishes each pass and the HTTP threads find
