@@ -69,12 +69,12 @@ wall = {k: [] for k in commands}
 cpu = {k: [] for k in commands}
 for _ in range(7):
     for name, argv in commands.items():
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         wall[name].append((time.perf_counter() - start) * 1e3)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu[name].append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1e3)
+        now = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[name].append((now.ru_utime - used.ru_utime + now.ru_stime - used.ru_stime) * 1e3)
 w = {k: statistics.median(v) for k, v in wall.items()}
 c = {k: statistics.median(v) for k, v in cpu.items()}
 # A steady-state pass: what 10 more passes add, over 10.
