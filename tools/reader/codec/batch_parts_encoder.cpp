@@ -1,7 +1,5 @@
 #include "codec/batch_parts_encoder.hpp"
 
-#include "tcpstats/utf8.hpp"
-
 #include <bit>
 #include <cmath>
 #include <concepts>
@@ -12,6 +10,7 @@
 
 #include "codec/json_emitter.hpp"
 #include "codec/wire_encoder.hpp"
+#include "tcpstats/utf8.hpp"
 
 namespace tcpstats::reader {
 

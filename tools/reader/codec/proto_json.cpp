@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "codec/json_emitter.hpp"
-#include "tcpstats/utf8.hpp"
 #include "codec/wire_decoder.hpp"
 #include "codec/wire_encoder.hpp"
+#include "tcpstats/utf8.hpp"
 
 namespace tcpstats::reader {
 
@@ -46,7 +46,6 @@ unsigned expected_wire_type(const schema::field& f) {
     default: return varint;
   }
 }
-
 
 class wire_reader {
  public:

@@ -174,7 +174,7 @@ void aggregator::admit() {
     if (!set.admitted) continue;
     if (pass_ - set.admitted_in >= options_.min_residency_passes) {
       resident.push_back(&set);
-    } else if (never_carried(set.exported)) {
+    } else if (!set.carrying && never_carried(set.exported)) {  // nor does it now
       empty.push_back(&set);
     }
   }
