@@ -137,6 +137,33 @@ TEST_CASE("the service port: local when listened on, else remote", "[metrics][ag
   CHECK_FALSE(find(*s, "443")->bytes_sent);
 }
 
+TEST_CASE("--cgroups: a cgroup label beside the port, under the same bound", "[metrics][aggregator]") {
+  metrics::aggregator_options options;
+  options.max_label_sets = 2;
+  options.cgroup_path = [](std::uint64_t id) -> std::string_view { return id == 1 ? "/a" : id == 2 ? "/b" : ""; };
+  runner run(options);
+  auto in_cgroup = [](connection_record r, std::optional<std::uint64_t> id) {
+    r.cgroup_id = id;
+    return r;
+  };
+  // Port 8080 from two cgroups, and a connection whose cgroup is unknown.
+  auto s = run.pass({in_cgroup(listener(1, 8080), 1), in_cgroup(socket_on(2, 8080, 40000), 1),
+                     in_cgroup(socket_on(3, 8080, 40001), 2), in_cgroup(socket_on(4, 8080, 40002), 2),
+                     in_cgroup(socket_on(5, 8080, 40003), 2), socket_on(6, 8080, 40004)});
+  REQUIRE(s->cgroup_label);
+  REQUIRE(s->sets.size() == 3);
+  CHECK(s->sets[0].cgroup == "/a");  // by port, then command, then cgroup
+  CHECK(s->sets[1].cgroup == "/b");
+  CHECK(s->sets[1].connections[established] == 3u);
+  CHECK(s->sets[2].port == "other");  // the bound: the third set waits
+  CHECK(s->sets[2].cgroup == "other");
+  const std::string text = metrics::render(*s, metrics::exposition_format::prometheus_text);
+  CHECK(text.find("tcpstats_connections{state=\"established\",port=\"8080\",cgroup=\"/b\"} 3\n") !=
+        std::string::npos);
+  CHECK(text.find("tcpstats_connections{state=\"established\",port=\"other\",cgroup=\"other\"} 1\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("the label bound: busiest first, the rest other, no flapping", "[metrics][aggregator][bound]") {
   metrics::aggregator_options options;
   options.max_label_sets = 2;

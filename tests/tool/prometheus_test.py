@@ -207,7 +207,7 @@ def main():
     service = Service()
     P = service.port
     first = service.connect(5, 200_000)
-    tool = Tool("-i", "500ms")
+    tool = Tool("-i", "500ms", "--cgroups")
     bound = Tool("-i", "500ms", "--max-ports", "20")
     prometheus = Prometheus(scratch, {"tcpstats": tool.port, "bound": bound.port})
     try:
@@ -285,8 +285,9 @@ def run_checks(prometheus, tool, bound, service, first):
     for c in service.connect(50, 10_000):
         c.close()
     wait_for(lambda: service.received == before + 500_000, "the service received the third wave's 500 KB")
+    # (Those no pass saw have no cgroup: a destroy message does not carry it.)
     for name in ("bytes_received", "bytes_sent"):
-        wait_for(lambda: (prometheus.scalar(f'tcpstats_{name}_total{{job="tcpstats",{port}}}') or 0) >= 1_800_000,
+        wait_for(lambda: (prometheus.scalar(f'sum(tcpstats_{name}_total{{job="tcpstats",{port}}})') or 0) >= 1_800_000,
                  f"{name} on P counts the short connections too (1.8 MB)")
     dropped = prometheus.scalar('tcpstats_destroy_events_dropped_total{job="tcpstats"}')
     check(dropped == 0, f"no destroy event was dropped ({dropped})")
@@ -296,6 +297,7 @@ def run_checks(prometheus, tool, bound, service, first):
 
     check_text_and_openmetrics(tool)
     check_slow_clients(tool)
+    check_cgroups(prometheus)
     check_bound(prometheus, bound)
 
 
@@ -396,6 +398,59 @@ def check_slow_clients(tool):
     junk.close()
     check(wait_for(lambda: int(passes().group(1)) >= before + 2, "passes go on", timeout=20) is not None,
           "collection went on meanwhile")
+
+
+# Joins the cgroup whose directory is argv[1], then opens a listener and a
+# connection to it carrying 1,000 bytes; prints the port, holds until stdin ends.
+CGROUP_SERVICE = r'''
+import os, socket, sys
+with open(os.path.join(sys.argv[1], "cgroup.procs"), "w") as f:
+    f.write(str(os.getpid()))
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(4)
+client = socket.create_connection(listener.getsockname())
+server, _ = listener.accept()
+client.sendall(b"x" * 1000)
+server.recv(1000)
+print(listener.getsockname()[1], flush=True)
+sys.stdin.read()
+'''
+
+
+def cgroup2_root():
+    """Where the cgroup2 hierarchy is mounted, or None."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            before, _, after = line.partition(" - ")
+            if after.startswith("cgroup2 "):
+                return before.split()[4]
+    return None
+
+
+def check_cgroups(prometheus):
+    """--cgroups: a service started in a cgroup of its own counts under that
+    cgroup's path, the one ss --cgroup prints."""
+    root = cgroup2_root()
+    if root is None or not os.access(root, os.W_OK):
+        print(f"  skipped --cgroups: no writable cgroup2 hierarchy here ({root})")
+        return
+    name = f"tcpstats-test-{os.getpid()}"
+    directory = os.path.join(root, name)
+    os.mkdir(directory)
+    child = subprocess.Popen([sys.executable, "-c", CGROUP_SERVICE, directory], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        port = child.stdout.readline().strip()
+        check(port.isdigit(), f"a service in cgroup /{name} ({port})")
+        series = f'tcpstats_connections{{job="tcpstats",port="{port}",cgroup="/{name}"}}'
+        wait_for(lambda: prometheus.scalar(f"sum({series})") == 3, f"sum({series}) == 3 (listener and both ends)")
+        ss = subprocess.run(["ss", "-tlnH", "--cgroup", f"sport = :{port}"], capture_output=True, text=True).stdout
+        check(f"cgroup:/{name}" in ss, f"ss --cgroup names the same cgroup ({ss.strip()})")
+    finally:
+        child.stdin.close()
+        child.wait(10)
+        os.rmdir(directory)
 
 
 def check_bound(prometheus, bound):

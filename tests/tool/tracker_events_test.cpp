@@ -36,6 +36,7 @@ connection_record dumped(std::uint64_t cookie, std::uint16_t port) {
   r.pid = 77;
   r.command = tcpstats::short_name("curl");
   r.cc_algo = tcpstats::short_name("cubic");
+  r.cgroup_id = 9001;
   r.bytes_acked = 1000;
   r.bytes_received = 500;
   r.segs_out = 10;
@@ -54,6 +55,7 @@ connection_record destroyed(std::uint64_t cookie, std::uint16_t port, std::uint6
   r.pid.reset();
   r.command.reset();
   r.cc_algo.reset();
+  r.cgroup_id.reset();
   r.bytes_acked = acked;
   r.bytes_received = received;
   r.segs_out = 20;
@@ -138,6 +140,7 @@ TEST_CASE("a tracked connection's destroy event gives its closed record with fin
   CHECK(closed.record.pid == 77);
   CHECK(closed.record.command == tcpstats::short_name("curl"));
   CHECK(closed.record.cc_algo == tcpstats::short_name("cubic"));
+  CHECK(closed.record.cgroup_id == 9001u);
   REQUIRE(passes.tracker.counts());
   CHECK(passes.tracker.counts()->closed == 1u);
   CHECK(passes.tracker.closed_by_events() == 1u);

@@ -27,6 +27,7 @@
 #include "pipeline/decode.hpp"
 #include "sources/live.hpp"
 #if defined(__linux__)
+#include "sources/linux/cgroups.hpp"
 #include "sources/linux/destroy_events.hpp"
 #include "sources/linux/processes.hpp"
 #endif
@@ -490,6 +491,11 @@ int run(int argc, char** argv) {
   // pass. Batches are written too only when -o names where. It listens
   // before --netns moves the tool: in the namespace it was started in.
   reader::metrics::snapshot_store published;
+#if defined(__linux__)
+  std::optional<reader::cgroup_paths> cgroups;  // --cgroups
+#else
+  if (opts.cgroups) return fail(exit_usage, "--cgroups is implemented for Linux only");
+#endif
   std::optional<reader::metrics::aggregator> metrics;
   std::unique_ptr<reader::metrics::http_server> server;
   const bool write_batches = !opts.listen || !opts.output.empty();
@@ -502,6 +508,15 @@ int run(int argc, char** argv) {
     reader::metrics::aggregator_options settings;
     settings.max_label_sets = opts.max_ports;
     settings.command_label = opts.processes;
+#if defined(__linux__)
+    if (opts.cgroups) {
+      cgroups.emplace();
+      if (!cgroups->available()) {
+        std::cerr << "tcpstats-reader: --cgroups: no cgroup2 hierarchy is mounted here: the cgroup label stays empty\n";
+      }
+      settings.cgroup_path = [&cgroups](std::uint64_t id) { return cgroups->path_of(id); };
+    }
+#endif
     // An admitted port keeps its series for at least a minute.
     settings.min_residency_passes =
         std::max<std::uint64_t>(1, 60'000'000'000u / static_cast<std::uint64_t>(opts.interval.count()));

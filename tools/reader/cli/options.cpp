@@ -186,6 +186,8 @@ Metrics (Prometheus, OpenMetrics):
       --max-ports N        at most N service-port label sets (with --processes:
                            port and command), the busiest; the rest are
                            port="other" (default 100)
+      --cgroups            Linux: a cgroup label too, the path of the
+                           socket's cgroup, as ss shows it (same bound)
 
 Filters (all given must match; a comma-separated list matches any item):
       --state LIST         only connections in these states: established,
@@ -222,7 +224,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   enum : int {
     opt_once = 256, opt_pretty, opt_replay, opt_capture, opt_netns, opt_processes, opt_deltas,
     opt_changes_only, opt_no_events, opt_events_buffer, opt_summary_only, opt_input, opt_max_batch_size,
-    opt_json_names, opt_sort, opt_reverse, opt_no_interactive, opt_listen, opt_max_ports, opt_json_addresses,
+    opt_json_names, opt_sort, opt_reverse, opt_no_interactive, opt_listen, opt_max_ports, opt_cgroups, opt_json_addresses,
     opt_filter  // + the index in filter_options()
   };
   static const struct option own_options[] = {
@@ -247,6 +249,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       {"json-addresses", required_argument, nullptr, opt_json_addresses},
       {"listen", required_argument, nullptr, opt_listen},
       {"max-ports", required_argument, nullptr, opt_max_ports},
+      {"cgroups", no_argument, nullptr, opt_cgroups},
       {"help", no_argument, nullptr, 'h'},
       {"version", no_argument, nullptr, 'V'}};
   // The filter options come from their own table (pipeline/filters.hpp),
@@ -413,6 +416,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
           return std::nullopt;
         }
         break;
+      case opt_cgroups: out.cgroups = true; break;
       case opt_max_ports: {
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out.max_ports);
         if (value.empty() || ec != std::errc{} || end != value.data() + value.size() || out.max_ports == 0 ||
@@ -464,6 +468,10 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   }
   if (out.listen && (!out.replay_files.empty() || !out.input_files.empty())) {
     error = std::string("--listen serves live collection, not ") + (out.replay_files.empty() ? "--input" : "--replay");
+    return std::nullopt;
+  }
+  if (out.cgroups && !out.listen) {
+    error = "--cgroups applies to --listen";
     return std::nullopt;
   }
   if (max_ports_given && !out.listen) {

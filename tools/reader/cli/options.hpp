@@ -41,6 +41,7 @@ struct options {
   std::string netns;                  // Linux: network namespace name or path; empty = ours
   record_filter filter;               // --state, --port, --src, ...
   bool processes = false;             // Linux: attribute sockets to pid, fd, command
+  bool cgroups = false;               // --listen on Linux: a cgroup label
   bool deltas = false;                // follow connections: deltas, rates, closed records
   bool changes_only = false;          // implies deltas: only new or changed connections
   bool events = true;                 // Linux, with deltas: socket destroy events (--no-events)

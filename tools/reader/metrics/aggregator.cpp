@@ -32,7 +32,8 @@ bool set_before(const label_set& a, const label_set& b) {
   };
   const unsigned na = number(a.port), nb = number(b.port);
   if (na != nb) return na < nb;
-  return a.command < b.command;
+  if (a.command != b.command) return a.command < b.command;
+  return a.cgroup < b.cgroup;
 }
 
 // No connection of the set has carried a byte or a segment, or had an RTT.
@@ -62,6 +63,7 @@ std::size_t aggregator::identity_hash::operator()(const identity& id) const noex
 aggregator::aggregator(aggregator_options options) : options_(options) {
   other_.exported.port = "other";
   if (options_.command_label) other_.exported.command = "other";
+  if (options_.cgroup_path) other_.exported.cgroup = "other";
   other_.admitted = other_.ever_admitted = true;
 }
 
@@ -132,6 +134,7 @@ void aggregator::add_tracked(const connection_record& record, const record_delta
     }
   }
   if (options_.command_label && record.command) it.command = std::string(record.command->view());
+  if (options_.cgroup_path && record.cgroup_id) it.cgroup = std::string(options_.cgroup_path(*record.cgroup_id));
   items_.push_back(std::move(it));
 }
 
@@ -141,11 +144,14 @@ aggregator::set_state& aggregator::candidate(const item& it) {
   const std::size_t port_size = key.size();
   key += '\0';
   key += it.command;
+  key += '\0';
+  key += it.cgroup;
   auto [found, inserted] = sets_.try_emplace(std::move(key));
   set_state& set = found->second;
   if (inserted) {
     set.exported.port = found->first.substr(0, port_size);
     set.exported.command = it.command;
+    set.exported.cgroup = it.cgroup;
   }
   if (!it.closed) {
     ++set.live;
@@ -174,7 +180,9 @@ void aggregator::admit() {
     if (!set.admitted) continue;
     if (pass_ - set.admitted_in >= options_.min_residency_passes) {
       resident.push_back(&set);
-    } else if (!set.carrying && never_carried(set.exported)) {  // nor does it now
+    } else if (never_carried(set.exported)) {
+      // (Even when its first connection arrives in this pass: a port only
+      // listened on so far yields to one more than twice as busy.)
       empty.push_back(&set);
     }
   }
@@ -320,6 +328,7 @@ std::shared_ptr<const snapshot> aggregator::finish_pass(std::uint64_t took_ns) {
 
   auto next = std::make_shared<snapshot>();
   next->command_label = options_.command_label;
+  next->cgroup_label = static_cast<bool>(options_.cgroup_path);
   const auto exported = [this](const set_state& set) {
     label_set out = set.exported;
     if (out.rtt) {
@@ -362,6 +371,7 @@ std::shared_ptr<const snapshot> aggregator::fail_pass() {
   items_.clear();
   auto next = last_ ? std::make_shared<snapshot>(*last_) : std::make_shared<snapshot>();
   next->command_label = options_.command_label;
+  next->cgroup_label = static_cast<bool>(options_.cgroup_path);
   next->failed_passes = failed_passes_;
   next->passes = passes_;
   last_ = next;

@@ -27,6 +27,7 @@
 // resetting.
 
 #include <array>
+#include <functional>
 #include <bitset>
 #include <cstdint>
 #include <memory>
@@ -44,6 +45,9 @@ struct aggregator_options {
   std::size_t max_label_sets = 100;          // --max-ports
   std::uint64_t min_residency_passes = 60;    // passes an admitted set keeps its place
   bool command_label = false;                 // --processes
+  // --cgroups (Linux): a cgroup id's path, "" when unknown; set, it adds
+  // the cgroup label.
+  std::function<std::string_view(std::uint64_t)> cgroup_path;
 };
 
 class aggregator final : public record_sink {
@@ -98,6 +102,7 @@ class aggregator final : public record_sink {
     bool closed = false;
     std::optional<std::uint32_t> rtt_us;
     std::string command;
+    std::string cgroup;
     // What an exemplar names: the socket id, else the 4-tuple.
     std::optional<std::uint64_t> socket_id;
     std::optional<ip_address> local, remote;
@@ -135,7 +140,7 @@ class aggregator final : public record_sink {
   };
   std::unordered_map<identity, last_values, identity_hash> connections_;
   // Every label set asked for in this pass, and every set ever admitted
-  // (an evicted set keeps its counters), by port and command.
+  // (an evicted set keeps its counters), by port, command and cgroup.
   std::unordered_map<std::string, set_state> sets_;
   set_state other_;
   std::size_t admitted_ = 0;

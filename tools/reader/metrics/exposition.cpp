@@ -125,7 +125,8 @@ class writer {
   exposition_format format_;
 };
 
-// A label set's labels: port, then command with --processes.
+// A label set's labels: port, then command with --processes, cgroup with
+// --cgroups.
 std::string set_labels(const snapshot& metrics, const label_set& set) {
   std::string labels = "port=\"";
   append_escaped(labels, set.port);
@@ -133,6 +134,11 @@ std::string set_labels(const snapshot& metrics, const label_set& set) {
   if (metrics.command_label) {
     labels += ",command=\"";
     append_escaped(labels, set.command);
+    labels += '"';
+  }
+  if (metrics.cgroup_label) {
+    labels += ",cgroup=\"";
+    append_escaped(labels, set.cgroup);
     labels += '"';
   }
   return labels;
@@ -299,8 +305,8 @@ std::string render(const snapshot& metrics, exposition_format format) {
     w.sample("tcpstats_last_pass_timestamp_seconds", "", value);
   }
   w.family("tcpstats_label_sets_dropped", family_type::gauge,
-           "Label sets (service ports; with --processes, port and command) of the last pass counted under "
-           "port other because of --max-ports.");
+           "Label sets (service ports; with --processes and --cgroups, also command and cgroup) of the last pass "
+           "counted under port other because of --max-ports.");
   w.sample("tcpstats_label_sets_dropped", "", metrics.label_sets_dropped);
   if (metrics.destroy_events_dropped) {
     w.family("tcpstats_destroy_events_dropped", family_type::counter,

@@ -60,6 +60,7 @@ struct rtt_histogram {
 struct label_set {
   std::string port;     // "443", or "other"
   std::string command;  // with --processes: the command, "" when unknown, "other"
+  std::string cgroup;   // with --cgroups: the cgroup's path, "" when unknown, "other"
   // Live connections per state; a state is present once a connection of
   // this set has been in it (0 is then a real count).
   std::array<std::optional<std::uint64_t>, state_label_count> connections;
@@ -73,6 +74,7 @@ struct label_set {
 
 struct snapshot {
   bool command_label = false;  // --processes
+  bool cgroup_label = false;   // --cgroups
   std::vector<label_set> sets;  // ordered by port number, "other" last
   std::optional<system_counters> host;
   // Self-metrics.

@@ -235,6 +235,7 @@ void connection_tracker::observe_destroyed(const connection_record& final_values
     keep_last(merged.fd, last.fd);
     keep_last(merged.command, last.command);
     keep_last(merged.cc_algo, last.cc_algo);
+    keep_last(merged.cgroup_id, last.cgroup_id);
     last = merged;
     closed_.delta = delta_between(e, counters_of(final_values));
     closed_.delta.closed = true;

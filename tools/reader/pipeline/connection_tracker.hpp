@@ -65,7 +65,7 @@ class connection_tracker {
   // connection (same cookie) gets its closed record from them, with its
   // deltas since its last pass, its first-seen age, and the owner fields a
   // destroy message lacks (uid, inode, pid, fd, command, congestion
-  // control) from its last record, and is forgotten. Any other socket with
+  // control, cgroup) from its last record, and is forgotten. Any other socket with
   // a peer gets a closed record without deltas, if `keep_untracked` says so
   // (the filters); one without a peer (a listener, a socket never
   // connected, or one the kernel disconnected and zeroed) was no
