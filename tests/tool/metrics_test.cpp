@@ -164,6 +164,24 @@ TEST_CASE("--cgroups: a cgroup label beside the port, under the same bound", "[m
         std::string::npos);
 }
 
+TEST_CASE("a port whose connections all closed in the pass is reported under its own port", "[metrics][aggregator]") {
+  // What destroy events bring: closed records of connections no pass saw.
+  metrics::aggregator aggregator({});
+  aggregator.start(reader::pass_info{});
+  aggregator.add(listener(1, 8080));
+  reader::record_delta closed;
+  closed.closed = true;
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto r = socket_on(100 + i, 40000, 443, tcp_state::closed);
+    r.bytes_received = 1000;
+    aggregator.add_tracked(r, closed, true);
+  }
+  const auto s = aggregator.finish_pass(1'000'000);
+  CHECK(ports_of(*s) == std::vector<std::string>{"443", "8080"});
+  CHECK(find(*s, "443")->bytes_received == 3000u);
+  CHECK(s->label_sets_dropped == 0u);
+}
+
 TEST_CASE("the label bound: busiest first, the rest other, no flapping", "[metrics][aggregator][bound]") {
   metrics::aggregator_options options;
   options.max_label_sets = 2;

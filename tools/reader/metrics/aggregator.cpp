@@ -153,12 +153,12 @@ aggregator::set_state& aggregator::candidate(const item& it) {
     set.exported.command = it.command;
     set.exported.cgroup = it.cgroup;
   }
-  if (!it.closed) {
-    ++set.live;
-    const bool counted = std::any_of(it.values.value.begin(), it.values.value.end(),
-                                     [](std::uint64_t value) { return value != 0; });
-    set.carrying = set.carrying || it.rtt_us || counted;
-  }
+  // A connection that closed in this pass asks too: what it carried is
+  // reported under its port when there is room, not under other.
+  ++set.active;
+  const bool counted = std::any_of(it.values.value.begin(), it.values.value.end(),
+                                   [](std::uint64_t value) { return value != 0; });
+  set.carrying = set.carrying || it.rtt_us || counted;
   return set;
 }
 
@@ -175,8 +175,8 @@ void aggregator::admit() {
   std::vector<set_state*> resident;  // past their residency: anyone busy enough may displace them
   std::vector<set_state*> empty;     // young, but with nothing to lose
   for (auto& [key, set] : sets_) {
-    if (set.admitted && set.live > 0) set.last_busy_pass = pass_;
-    if (!set.admitted && set.live > 0) wanting.push_back(&set);
+    if (set.admitted && set.active > 0) set.last_busy_pass = pass_;
+    if (!set.admitted && set.active > 0) wanting.push_back(&set);
     if (!set.admitted) continue;
     if (pass_ - set.admitted_in >= options_.min_residency_passes) {
       resident.push_back(&set);
@@ -187,11 +187,11 @@ void aggregator::admit() {
     }
   }
   std::sort(wanting.begin(), wanting.end(), [](const set_state* a, const set_state* b) {
-    if (a->live != b->live) return a->live > b->live;
+    if (a->active != b->active) return a->active > b->active;
     return set_before(a->exported, b->exported);
   });
   const auto least_busy_first = [](const set_state* a, const set_state* b) {
-    if (a->live != b->live) return a->live < b->live;
+    if (a->active != b->active) return a->active < b->active;
     if (a->last_busy_pass != b->last_busy_pass) return a->last_busy_pass < b->last_busy_pass;
     return set_before(b->exported, a->exported);
   };
@@ -205,9 +205,9 @@ void aggregator::admit() {
       // come busiest first: once a carrying one fails, every later one does.
       set_state* place = next_resident < resident.size() ? resident[next_resident] : nullptr;
       const bool take_empty =
-          set->carrying && next_empty < empty.size() && (!place || empty[next_empty]->live <= place->live);
+          set->carrying && next_empty < empty.size() && (!place || empty[next_empty]->active <= place->active);
       if (take_empty) place = empty[next_empty];
-      if (!place || set->live <= 2 * place->live) {
+      if (!place || set->active <= 2 * place->active) {
         if (set->carrying) break;
         continue;
       }
@@ -224,7 +224,7 @@ void aggregator::admit() {
   // What this pass counts under "other": the sets left waiting, and the
   // displaced ones that still have connections.
   dropped_ = wanting.size() - admitted_now;
-  for (const set_state* set : displaced) dropped_ += set->live > 0 ? 1 : 0;
+  for (const set_state* set : displaced) dropped_ += set->active > 0 ? 1 : 0;
 }
 
 // Sets asked for but never admitted hold nothing; evicted ones keep their
@@ -233,7 +233,7 @@ void aggregator::admit() {
 void aggregator::forget_retired() {
   std::vector<std::pair<std::uint64_t, std::string>> retired;
   for (auto it = sets_.begin(); it != sets_.end();) {
-    it->second.live = 0;
+    it->second.active = 0;
     it->second.carrying = false;
     if (!it->second.ever_admitted) {
       it = sets_.erase(it);

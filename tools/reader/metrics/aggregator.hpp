@@ -16,15 +16,14 @@
 //
 // The label bound (--max-ports N): a connection's service port is its
 // local port when some socket of the pass listens on that port, else its
-// remote port. At most N label sets are admitted, busiest first (by live
-// connections in the pass that asks); the rest are counted under "other".
-// So that series do not flap, an admitted set keeps its place for at least
-// `min_residency_passes`; after that, a waiting set with more than twice
-// its live connections takes the place of the least busy one; one whose
-// connections carry data may do so at once when that one never carried
-// anything (a port only listened on). An evicted
-// set keeps its counters, so if it comes back they continue instead of
-// resetting.
+// remote port. At most N label sets are admitted, busiest first (by the
+// connections of the pass that ask, live or closed in it); the rest are
+// counted under "other". So that series do not flap, an admitted set keeps
+// its place for at least `min_residency_passes`; after that, a waiting set
+// with more than twice its connections takes the place of the least busy
+// one; one whose connections carry data may do so at once when that one
+// never carried anything (a port only listened on). An evicted set keeps
+// its counters, so if it comes back they continue instead of resetting.
 
 #include <array>
 #include <functional>
@@ -112,9 +111,9 @@ class aggregator final : public record_sink {
     label_set exported;  // counters, and the states and RTTs it has had
     bool admitted = false;
     bool ever_admitted = false;        // holds counters worth keeping
-    std::uint64_t last_busy_pass = 0;  // last pass with a live connection
+    std::uint64_t last_busy_pass = 0;  // last pass with a connection
     std::uint64_t admitted_in = 0;     // the pass that admitted it
-    std::uint64_t live = 0;            // live connections asking for it in this pass
+    std::uint64_t active = 0;          // connections of this pass asking for it (live, or closed in it)
     bool carrying = false;             // one of them has carried data or had an RTT
     // This pass's exemplar per bucket: the largest RTT and its item.
     std::array<std::optional<std::pair<std::uint32_t, std::size_t>>, rtt_bucket_count + 1> best;
