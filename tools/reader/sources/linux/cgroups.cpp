@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sources/live.hpp"
+#include "tcpstats/utf8.hpp"
 
 namespace tcpstats::reader {
 
@@ -24,6 +25,23 @@ std::string unescape_mount_path(std::string_view text) {
       i += 3;
     } else {
       out += text[i];
+    }
+  }
+  return out;
+}
+
+// A path as a label value may hold it: Prometheus takes UTF-8 only, and a
+// user with a delegated cgroup names its children; other bytes become '?'.
+std::string as_utf8(std::string_view path) {
+  std::string out;
+  for (std::size_t i = 0; i < path.size();) {
+    const std::size_t length = utf8_sequence_length(path, i);
+    if (length == 0) {
+      out += '?';
+      ++i;
+    } else {
+      out.append(path, i, length);
+      i += length;
     }
   }
   return out;
@@ -89,7 +107,7 @@ void cgroup_paths::rescan() {
     pending.pop_back();
     const std::string full = root_ + relative;
     std::uint64_t id = 0;
-    if (cgroup_id_of(full, id)) paths_.emplace(id, relative.empty() ? "/" : relative);
+    if (cgroup_id_of(full, id)) paths_.emplace(id, relative.empty() ? "/" : as_utf8(relative));
     DIR* dir = opendir(full.c_str());
     if (dir == nullptr) continue;
     while (const dirent* entry = readdir(dir)) {
