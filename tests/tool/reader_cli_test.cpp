@@ -284,10 +284,11 @@ TEST_CASE("bad input: one line on stderr, documented status, earlier batches kep
        {std::vector<std::string>{"--bogus"}, {"--interval", "0"}, {"--interval", "fast"}, {"-c", "-1"},
         {"--format", "xml"}, {"--source", "windows"}, {"--once", "--count", "3"}, {"stray"},
         {"-f", "binary", "--pretty", "--replay", sample}, {"--interval"},
-        // --listen: HOST:PORT with an IPv6 host in brackets, live only; --max-ports with it, 1..100000.
+        // --listen: HOST:PORT with an IPv6 host in brackets, live only; --max-ports with it, 1..100000;
+        // --cgroups with it.
         {"--listen", "9814"}, {"--listen", ":9814"}, {"--listen", "::1:9814"}, {"--listen", "127.0.0.1:65536"},
         {"--listen", "127.0.0.1:x"}, {"--listen", "127.0.0.1:0", "--replay", sample},
-        {"--max-ports", "5"}, {"--listen", "127.0.0.1:0", "--max-ports", "0"}}) {
+        {"--max-ports", "5"}, {"--listen", "127.0.0.1:0", "--max-ports", "0"}, {"--cgroups"}}) {
     const auto usage = run(args);
     INFO(args[0]);
     CHECK(usage.exit_status == 2);
