@@ -205,24 +205,6 @@ TEST_CASE("random records with deltas and rates encode exactly like protobuf", "
   }
 }
 
-TEST_CASE("a record split into its two parts decodes whole", "[reader][encoding]") {
-  std::mt19937_64 rng(9);
-  for (int i = 0; i < 500; ++i) {
-    const auto r = random_record(rng);
-    std::string parts(2 * reader::max_record_wire_size(0), '\0');
-    char* end = reader::encode_record_part(r, false, parts.data());
-    end = reader::encode_record_part(r, true, end);
-    parts.resize(static_cast<std::size_t>(end - parts.data()));
-    reader::decoded_record decoded;
-    std::string error;
-    REQUIRE(reader::decode_record({parts.data(), parts.size()}, decoded, error));
-    std::string whole, again;
-    reader::encode_record(r, {}, whole);
-    reader::encode_record(decoded.record, {}, again, &decoded.delta);
-    CHECK(again == whole);
-  }
-}
-
 TEST_CASE("the record decoder rejects bad bytes with their offset", "[reader][encoding]") {
   reader::decoded_record decoded;
   std::string error;

@@ -753,7 +753,6 @@ int run(int argc, char** argv) {
       return fail(exit_malformed, where + ": " + error);
     }
     if (tracking) tracking->finish();
-    if (tracker && !tracker->error().empty()) return fail(exit_malformed, where + ": " + tracker->error());
     if (metrics) published.publish(metrics->finish_pass(reader::monotonic_ns() - started));
     previous_clock = note_clock();
     const auto counts = output_tracked ? tracker->counts() : std::nullopt;

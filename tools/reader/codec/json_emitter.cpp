@@ -54,13 +54,19 @@ char* put_unsigned(char* p, std::uint64_t value) {
   return end;
 }
 
+// Most of a record's numbers are single digits (counters of idle or new
+// connections, flags): those take one store, in line.
 template <class T>
-char* put_number(char* p, T value) {
+[[gnu::always_inline]] inline char* put_number(char* p, T value) {
   if constexpr (std::is_signed_v<T>) {
     if (value < 0) {
       *p++ = '-';
       return put_unsigned(p, 0 - static_cast<std::uint64_t>(static_cast<std::int64_t>(value)));
     }
+  }
+  if (static_cast<std::uint64_t>(value) < 10) {
+    *p = static_cast<char>('0' + static_cast<int>(value));
+    return p + 1;
   }
   return put_unsigned(p, static_cast<std::uint64_t>(value));
 }

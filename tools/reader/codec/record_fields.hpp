@@ -334,17 +334,6 @@ template <std::size_t E, class Visitor>
   emit<E>(v, get(std::get<E>(all), in));
 }
 
-// Whether field `number` moves with time alone (field_kind::clock): the
-// tracker does not count those as a change.
-inline constexpr auto clock_fields = [] {
-  std::array<bool, 256> out{};
-  std::size_t e = 0;  // record_fields come first in `all`
-  std::apply([&](const auto&... field) {
-    ((out[static_cast<std::size_t>(numbers[e++])] = field.kind == field_kind::clock), ...);
-  }, record_fields);
-  return out;
-}();
-
 }  // namespace fields
 
 // Calls the visitor for every field the record (and its delta, when the
@@ -354,13 +343,10 @@ template <class Visitor>
                                                        Visitor& v, const record_delta* delta = nullptr) {
   static constexpr record_delta no_delta{};
   const record_input in{r, sources, delta ? *delta : no_delta};
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
+  // Inlined, so that a visitor's output pointer can live in a register.
+  [&]<std::size_t... I>(std::index_sequence<I...>) __attribute__((always_inline)) {
     (fields::emit_entry<fields::order[I]>(in, v), ...);
   }(std::make_index_sequence<fields::field_count>{});
-}
-
-[[nodiscard]] constexpr bool is_clock_field(std::uint64_t number) noexcept {
-  return number < fields::clock_fields.size() && fields::clock_fields[number];
 }
 
 }  // namespace tcpstats::reader

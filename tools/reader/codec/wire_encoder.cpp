@@ -13,23 +13,36 @@ constexpr std::uint32_t wire_varint = 0;
 constexpr std::uint32_t wire_fixed64 = 1;
 constexpr std::uint32_t wire_length_delimited = 2;
 
+// The bytes are stored as char8_t, which (unlike char) aliases nothing
+// else: a char store could modify the record being read or this visitor's
+// own pointer as far as the compiler knows, which reloaded both after
+// every byte written (bench/README.md has the instruction counts).
+[[gnu::always_inline]] inline char8_t* put_varint(char8_t* out, std::uint64_t value) noexcept {
+  while (value >= 0x80) {
+    *out++ = static_cast<char8_t>((value & 0x7f) | 0x80);
+    value >>= 7;
+  }
+  *out++ = static_cast<char8_t>(value);
+  return out;
+}
+
 // Field numbers here are below 2^11, so every tag fits in two bytes.
 class wire_visitor {
  public:
-  explicit wire_visitor(char* out) : p_(out) {}
-  [[nodiscard]] char* end() const { return p_; }
+  explicit wire_visitor(char* out) : p_(reinterpret_cast<char8_t*>(out)) {}
+  [[nodiscard]] char* end() const { return reinterpret_cast<char*>(p_); }
 
   [[gnu::always_inline]] void bytes(int number, std::string_view, std::span<const std::uint8_t> value) {
     if (value.empty()) return;
     tag(number, wire_length_delimited);
-    p_ = write_varint(p_, value.size());
+    p_ = put_varint(p_, value.size());
     std::memcpy(p_, value.data(), value.size());
     p_ += value.size();
   }
   [[gnu::always_inline]] void enumeration(int number, std::string_view, int value, std::string_view) {
     if (value == 0) return;
     tag(number, wire_varint);
-    p_ = write_varint(p_, static_cast<std::uint64_t>(static_cast<std::int64_t>(value)));
+    p_ = put_varint(p_, static_cast<std::uint64_t>(static_cast<std::int64_t>(value)));
   }
   template <class T>
   [[gnu::always_inline]] void optional(int number, std::string_view, const std::optional<T>& value) {
@@ -37,19 +50,19 @@ class wire_visitor {
     if constexpr (std::is_same_v<T, short_name>) {
       const std::string_view text = value->view();
       tag(number, wire_length_delimited);
-      p_ = write_varint(p_, text.size());
+      p_ = put_varint(p_, text.size());
       std::memcpy(p_, text.data(), text.size());
       p_ += text.size();
     } else if constexpr (std::is_same_v<T, double>) {
       tag(number, wire_fixed64);  // little-endian IEEE 754, as protobuf writes it
       const auto bits = std::bit_cast<std::uint64_t>(*value);
-      for (int i = 0; i < 8; ++i) *p_++ = static_cast<char>(bits >> (8 * i));
+      for (int i = 0; i < 8; ++i) *p_++ = static_cast<char8_t>(bits >> (8 * i));
     } else if constexpr (std::is_signed_v<T>) {
       tag(number, wire_varint);  // int32/int64: sign-extended to 64 bits
-      p_ = write_varint(p_, static_cast<std::uint64_t>(static_cast<std::int64_t>(*value)));
+      p_ = put_varint(p_, static_cast<std::uint64_t>(static_cast<std::int64_t>(*value)));
     } else {
       tag(number, wire_varint);
-      p_ = write_varint(p_, static_cast<std::uint64_t>(*value));
+      p_ = put_varint(p_, static_cast<std::uint64_t>(*value));
     }
   }
   [[gnu::always_inline]] void repeated_enum(int number, std::string_view, std::span<const data_source> values) {
@@ -57,54 +70,18 @@ class wire_visitor {
     std::size_t size = 0;
     for (const data_source s : values) size += static_cast<int>(s) < 0x80 ? 1 : 2;
     tag(number, wire_length_delimited);  // packed
-    p_ = write_varint(p_, size);
-    for (const data_source s : values) p_ = write_varint(p_, static_cast<std::uint64_t>(s));
+    p_ = put_varint(p_, size);
+    for (const data_source s : values) p_ = put_varint(p_, static_cast<std::uint64_t>(s));
   }
 
  private:
   [[gnu::always_inline]] void tag(int number, std::uint32_t wire_type) {
-    p_ = write_varint(p_, (static_cast<std::uint64_t>(number) << 3) | wire_type);
+    p_ = put_varint(p_, (static_cast<std::uint64_t>(number) << 3) | wire_type);
   }
-  char* p_;
-};
-
-// Passes on the fields of one part (see encode_record_part); the part is a
-// template argument so that each field's test folds away.
-template <bool TimersAndAges>
-class part_visitor {
- public:
-  explicit part_visitor(char* out) : inner_(out) {}
-  [[nodiscard]] char* end() const { return inner_.end(); }
-
-  [[gnu::always_inline]] void bytes(int number, std::string_view name, std::span<const std::uint8_t> value) {
-    if (is_clock_field(static_cast<std::uint64_t>(number)) == TimersAndAges) inner_.bytes(number, name, value);
-  }
-  [[gnu::always_inline]] void enumeration(int number, std::string_view name, int value,
-                                          std::string_view enum_name) {
-    if (is_clock_field(static_cast<std::uint64_t>(number)) == TimersAndAges) inner_.enumeration(number, name, value, enum_name);
-  }
-  template <class T>
-  [[gnu::always_inline]] void optional(int number, std::string_view name, const std::optional<T>& value) {
-    if (is_clock_field(static_cast<std::uint64_t>(number)) == TimersAndAges) inner_.optional(number, name, value);
-  }
-  void repeated_enum(int, std::string_view, std::span<const data_source>) {}
-
- private:
-  wire_visitor inner_;
+  char8_t* p_;
 };
 
 }  // namespace
-
-char* encode_record_part(const connection_record& record, bool timers_and_ages, char* out) noexcept {
-  if (timers_and_ages) {
-    part_visitor<true> visitor(out);
-    visit_record_fields(record, {}, visitor);
-    return visitor.end();
-  }
-  part_visitor<false> visitor(out);
-  visit_record_fields(record, {}, visitor);
-  return visitor.end();
-}
 
 char* encode_record(const connection_record& record, std::span<const data_source> sources, char* out,
                     const record_delta* delta) noexcept {

@@ -37,12 +37,6 @@ namespace tcpstats::reader {
 char* encode_record(const connection_record& record, std::span<const data_source> sources, char* out,
                     const record_delta* delta = nullptr) noexcept;
 
-// Writes the record's own fields (no sources, no deltas) whose
-// is_clock_field() (codec/record_fields.hpp: timers and ages, which move
-// with time alone) equals `timers_and_ages`; returns the end. The
-// two parts together decode (wire_decoder) to the record.
-char* encode_record_part(const connection_record& record, bool timers_and_ages, char* out) noexcept;
-
 // Appends the record's message bytes to `out`.
 void encode_record(const connection_record& record, std::span<const data_source> sources, std::string& out,
                    const record_delta* delta = nullptr);

@@ -3,7 +3,6 @@
 #include <cstring>
 #include <limits>
 
-#include "codec/wire_encoder.hpp"
 #include "tcpstats/sock_diag/materialize.hpp"
 
 namespace tcpstats::reader {
@@ -100,6 +99,14 @@ constexpr field_kind kind_of() {
      }()), ...);
   }, record_fields);
   return kind;
+}
+
+// Whether two records differ in a field other than those that move with
+// time alone (field_kind::clock): what --changes-only counts as a change.
+bool same_but_clocks(const connection_record& a, const connection_record& b) {
+  return std::apply([&](const auto&... field) {
+    return ((field.kind == field_kind::clock || a.*(field.member) == b.*(field.member)) && ...);
+  }, record_fields);
 }
 
 // The counter slot of a record member, for the rates below.
@@ -210,24 +217,18 @@ void connection_tracker::observe_destroyed(const connection_record& final_values
     return;
   }
   const entry& e = found->second;
-  std::string error;
-  // The bytes are this tracker's own encoding: a failure is a bug between
-  // the encoder and the decoder, reported rather than a record dropped.
-  if (!decode_record({e.last_record.data(), e.last_record.size()}, closed_, error)) {
-    error_ = "a closed connection's stored record does not decode: " + error;
-    return;
-  }
+  record_delta delta;
   if (tuple.remote_port == 0 && e.tuple.remote_port != 0) {
     // Disconnected before it was freed (SO_LINGER 0): the kernel zeroed its
     // peer and counters, so the last values seen are the ones to keep.
-    closed_.delta = {};
-    closed_.delta.closed = true;
+    closed_ = e.last_record;
   } else {
-    connection_record& last = closed_.record;
+    const connection_record& last = e.last_record;
     const auto keep_last = [](auto& now, const auto& before) {
       if (!now) now = before;
     };
-    connection_record merged = final_values;
+    connection_record& merged = closed_;
+    merged = final_values;
     keep_last(merged.uid, last.uid);
     keep_last(merged.inode, last.inode);
     keep_last(merged.pid, last.pid);
@@ -236,13 +237,12 @@ void connection_tracker::observe_destroyed(const connection_record& final_values
     keep_last(merged.command, last.command);
     keep_last(merged.cc_algo, last.cc_algo);
     keep_last(merged.cgroup_id, last.cgroup_id);
-    last = merged;
-    closed_.delta = delta_between(e, counters_of(final_values));
-    closed_.delta.closed = true;
+    delta = delta_between(e, counters_of(final_values));
   }
+  delta.closed = true;
   ++counts_.closed;
   ++closed_by_events_;
-  out(closed_.record, closed_.delta, true);
+  out(closed_, delta, true);
   connections_.erase(found);
 }
 
@@ -251,18 +251,11 @@ std::optional<tracker_counts> connection_tracker::counts() const {
   return counts_;
 }
 
-bool connection_tracker::emit_closed(const entry& e, const record_consumer& out, std::string& error) {
-  // The bytes are this tracker's own encoding: a failure is a bug between
-  // the encoder and the decoder, reported rather than a record dropped.
-  if (!decode_record({e.last_record.data(), e.last_record.size()}, closed_, error)) {
-    error = "a closed connection's stored record does not decode: " + error;
-    return false;
-  }
-  closed_.delta = {};
-  closed_.delta.closed = true;
+void connection_tracker::emit_closed(const entry& e, const record_consumer& out) {
+  record_delta delta;
+  delta.closed = true;
   ++counts_.closed;
-  out(closed_.record, closed_.delta, true);
-  return true;
+  out(e.last_record, delta, true);
 }
 
 void connection_tracker::observe(const connection_record& record, const record_consumer& out) {
@@ -296,14 +289,8 @@ void connection_tracker::observe(const connection_record& record, const record_c
     }
     held_time_waits_.erase(held);
   }
-  // The fields that count as a change first, then the timers and ages.
-  char* const changes_end = encode_record_part(record, false, scratch_.data());
-  const auto changes_size = static_cast<std::size_t>(changes_end - scratch_.data());
-  const std::string_view changes(scratch_.data(), changes_size);
   const auto keep = [&](entry& e) {
-    char* end = encode_record_part(record, true, changes_end);
-    e.last_record.assign(scratch_.data(), static_cast<std::size_t>(end - scratch_.data()));
-    e.changes_size = static_cast<std::uint32_t>(changes_size);
+    e.last_record = record;
     // TIME_WAIT and request entries are not sockets: the kernel sends no
     // destroy event for them.
     e.awaits_event = id.socket != 0 && record.state != tcp_state::time_wait &&
@@ -321,7 +308,7 @@ void connection_tracker::observe(const connection_record& record, const record_c
       return;
     }
     e.seen_in = sequence_;
-    if (e.tuple != tuple && !emit_closed(e, out, error_)) return;  // the identity names another connection
+    if (e.tuple != tuple) emit_closed(e, out);  // the identity names another connection
   }
 
   const counters now = counters_of(record);
@@ -345,9 +332,10 @@ void connection_tracker::observe(const connection_record& record, const record_c
     e.tuple = tuple;
     e.first_seen_ns = clock_ns_;
   } else {
-    const bool changed = std::string_view(e.last_record).substr(0, e.changes_size) != changes;
-    if (!changed && changes_only_) ++counts_.unchanged;
-    out(record, delta_between(e, now), changed || !changes_only_);
+    // Only --changes-only asks whether anything changed.
+    const bool emit = !changes_only_ || !same_but_clocks(e.last_record, record);
+    if (!emit) ++counts_.unchanged;
+    out(record, delta_between(e, now), emit);
   }
   e.last = now;
   keep(e);
@@ -373,7 +361,7 @@ void connection_tracker::finish_pass(const record_consumer& out) {
       ++it;
       continue;
     }
-    if (!emit_closed(e, out, error_)) return;
+    emit_closed(e, out);
     if (events_ && e.awaits_event) remember_polled_close(it->first.socket);
     it = connections_.erase(it);
   }

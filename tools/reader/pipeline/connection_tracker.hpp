@@ -9,8 +9,10 @@
 //
 // Memory: one entry per live connection, released when it closes: its
 // identity, 4-tuple, first-seen time, the counters deltas need, and its
-// last record in protobuf wire form (what a closed record is rebuilt from).
-// bench/README.md has the measured cost per connection.
+// last record as it is (what its closed record is, and what --changes-only
+// compares with): copying the record costs a fraction of encoding it,
+// which the tracker did before. bench/README.md has the measured cost per
+// connection.
 
 #include <array>
 #include <deque>
@@ -25,8 +27,6 @@
 #include "core/pass.hpp"
 #include "core/record_delta.hpp"
 #include "codec/record_fields.hpp"
-#include "codec/wire_decoder.hpp"
-#include "codec/wire_encoder.hpp"
 
 namespace tcpstats::reader {
 
@@ -87,10 +87,6 @@ class connection_tracker {
 
   [[nodiscard]] std::size_t live_connections() const { return connections_.size(); }
 
-  // Empty unless a closed connection's record could not be rebuilt (a bug
-  // between the wire encoder and decoder); the pass is then incomplete.
-  [[nodiscard]] const std::string& error() const { return error_; }
-
   // The record counters deltas are taken of: those delta_fields names
   // (codec/record_fields.hpp), in its order.
   static constexpr std::size_t counter_count = [] {
@@ -125,10 +121,7 @@ class connection_tracker {
     std::optional<std::uint64_t> first_seen_ns;
     std::uint64_t seen_in = 0;      // the last pass that saw it
     counters last;
-    // The last record's wire bytes: the fields that count as a change, then
-    // (from changes_size on) the timers and ages.
-    std::string last_record;
-    std::uint32_t changes_size = 0;
+    connection_record last_record;
     bool awaits_event = false;  // a socket the kernel reports when it frees it
     bool missed = false;        // missing from the last pass, waiting for its event
   };
@@ -140,8 +133,7 @@ class connection_tracker {
   static identity identity_of(const connection_record& r, const flow& tuple);
   static counters counters_of(const connection_record& r);
   record_delta delta_between(const entry& before, const counters& now) const;
-  // False (with `error`) when the stored record does not decode.
-  bool emit_closed(const entry& e, const record_consumer& out, std::string& error);
+  void emit_closed(const entry& e, const record_consumer& out);
   void remember_polled_close(std::uint64_t cookie);
   // How many cookies closed from polling are remembered for a late event.
   static constexpr std::size_t max_polled_closes = 65536;
@@ -153,9 +145,7 @@ class connection_tracker {
   std::optional<std::uint64_t> clock_ns_, previous_clock_ns_, elapsed_ns_;
   tracker_counts counts_;
   std::unordered_map<identity, entry, identity_hash> connections_;
-  std::array<char, 2 * max_record_wire_size(0)> scratch_{};  // both parts of one record
-  decoded_record closed_;
-  std::string error_;
+  connection_record closed_;
 
   // Destroy events (this pass's, then what outlives a pass).
   bool events_ = false, events_complete_ = false;
