@@ -18,6 +18,8 @@
 
 #include <random>
 
+#include "pipeline/packed_record.hpp"
+
 #include "output/batch_writer.hpp"
 #include "codec/batch_parts_encoder.hpp"
 #include "codec/json_emitter.hpp"
@@ -202,6 +204,39 @@ TEST_CASE("random records with deltas and rates encode exactly like protobuf", "
     const auto r = random_record(rng);
     const auto d = random_delta(rng);
     check_record(r, random_sources(rng), &d);
+  }
+}
+
+TEST_CASE("the tracker's packed records unpack whole; only other fields than timers change their first part",
+          "[reader][tracker]") {
+  std::mt19937_64 rng(9);
+  std::array<char8_t, 2 * reader::packed::max_part_size> bytes{};
+  const auto first_part = [&](const tcpstats::connection_record& r) {
+    return std::u8string(bytes.data(), reader::packed::pack_part<false>(r, bytes.data()));
+  };
+  for (int i = 0; i < 2000; ++i) {
+    const auto r = random_record(rng);
+    char8_t* end = reader::packed::pack_part<false>(r, bytes.data());
+    end = reader::packed::pack_part<true>(r, end);
+    CHECK(static_cast<std::size_t>(end - bytes.data()) <= bytes.size());
+    tcpstats::connection_record back;
+    back.snd_wnd = 7;  // unpack starts from an empty record
+    reader::packed::unpack({bytes.data(), end}, back);
+    REQUIRE(back == r);
+
+    const std::u8string before = first_part(r);
+    auto later = r;
+    later.last_data_recv_ms = r.last_data_recv_ms.value_or(0) + 1;  // a clock field
+    later.timer_expires_ms.reset();
+    CHECK(first_part(later) == before);
+    later.bytes_acked = r.bytes_acked.value_or(0) + 1;  // a counter
+    CHECK(first_part(later) != before);
+    later = r;
+    later.cc_algo = tcpstats::short_name(r.cc_algo ? "other than any" : "cubic");
+    CHECK(first_part(later) != before);
+    later = r;
+    later.rtt_us = r.rtt_us ? std::nullopt : std::optional<std::uint32_t>(0);  // absent and 0 differ
+    CHECK(first_part(later) != before);
   }
 }
 

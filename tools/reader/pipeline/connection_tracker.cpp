@@ -101,14 +101,6 @@ constexpr field_kind kind_of() {
   return kind;
 }
 
-// Whether two records differ in a field other than those that move with
-// time alone (field_kind::clock): what --changes-only counts as a change.
-bool same_but_clocks(const connection_record& a, const connection_record& b) {
-  return std::apply([&](const auto&... field) {
-    return ((field.kind == field_kind::clock || a.*(field.member) == b.*(field.member)) && ...);
-  }, record_fields);
-}
-
 // The counter slot of a record member, for the rates below.
 template <auto Member>
 constexpr std::size_t slot_of() {
@@ -221,9 +213,10 @@ void connection_tracker::observe_destroyed(const connection_record& final_values
   if (tuple.remote_port == 0 && e.tuple.remote_port != 0) {
     // Disconnected before it was freed (SO_LINGER 0): the kernel zeroed its
     // peer and counters, so the last values seen are the ones to keep.
-    closed_ = e.last_record;
+    packed::unpack(e.last_record, closed_);
   } else {
-    const connection_record& last = e.last_record;
+    packed::unpack(e.last_record, last_);
+    const connection_record& last = last_;
     const auto keep_last = [](auto& now, const auto& before) {
       if (!now) now = before;
     };
@@ -255,7 +248,8 @@ void connection_tracker::emit_closed(const entry& e, const record_consumer& out)
   record_delta delta;
   delta.closed = true;
   ++counts_.closed;
-  out(e.last_record, delta, true);
+  packed::unpack(e.last_record, closed_);
+  out(closed_, delta, true);
 }
 
 void connection_tracker::observe(const connection_record& record, const record_consumer& out) {
@@ -289,8 +283,13 @@ void connection_tracker::observe(const connection_record& record, const record_c
     }
     held_time_waits_.erase(held);
   }
+  // What counts as a change first, then the timers and ages.
+  char8_t* const changes_end = packed::pack_part<false>(record, scratch_.data());
+  const std::u8string_view changes(scratch_.data(), static_cast<std::size_t>(changes_end - scratch_.data()));
   const auto keep = [&](entry& e) {
-    e.last_record = record;
+    const char8_t* end = packed::pack_part<true>(record, changes_end);
+    e.last_record.assign(scratch_.data(), static_cast<std::size_t>(end - scratch_.data()));
+    e.changes_size = static_cast<std::uint32_t>(changes.size());
     // TIME_WAIT and request entries are not sockets: the kernel sends no
     // destroy event for them.
     e.awaits_event = id.socket != 0 && record.state != tcp_state::time_wait &&
@@ -333,7 +332,7 @@ void connection_tracker::observe(const connection_record& record, const record_c
     e.first_seen_ns = clock_ns_;
   } else {
     // Only --changes-only asks whether anything changed.
-    const bool emit = !changes_only_ || !same_but_clocks(e.last_record, record);
+    const bool emit = !changes_only_ || std::u8string_view(e.last_record).substr(0, e.changes_size) != changes;
     if (!emit) ++counts_.unchanged;
     out(record, delta_between(e, now), emit);
   }

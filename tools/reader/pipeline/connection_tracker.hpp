@@ -9,10 +9,9 @@
 //
 // Memory: one entry per live connection, released when it closes: its
 // identity, 4-tuple, first-seen time, the counters deltas need, and its
-// last record as it is (what its closed record is, and what --changes-only
-// compares with): copying the record costs a fraction of encoding it,
-// which the tracker did before. bench/README.md has the measured cost per
-// connection.
+// last record, packed (pipeline/packed_record.hpp: what its closed record
+// is rebuilt from, and what --changes-only compares with). bench/README.md
+// has the measured cost per connection.
 
 #include <array>
 #include <deque>
@@ -27,6 +26,7 @@
 #include "core/pass.hpp"
 #include "core/record_delta.hpp"
 #include "codec/record_fields.hpp"
+#include "pipeline/packed_record.hpp"
 
 namespace tcpstats::reader {
 
@@ -121,7 +121,10 @@ class connection_tracker {
     std::optional<std::uint64_t> first_seen_ns;
     std::uint64_t seen_in = 0;      // the last pass that saw it
     counters last;
-    connection_record last_record;
+    // The last record, packed: the fields that count as a change, then
+    // (from changes_size on) the timers and ages.
+    std::u8string last_record;
+    std::uint32_t changes_size = 0;
     bool awaits_event = false;  // a socket the kernel reports when it frees it
     bool missed = false;        // missing from the last pass, waiting for its event
   };
@@ -145,7 +148,8 @@ class connection_tracker {
   std::optional<std::uint64_t> clock_ns_, previous_clock_ns_, elapsed_ns_;
   tracker_counts counts_;
   std::unordered_map<identity, entry, identity_hash> connections_;
-  connection_record closed_;
+  std::array<char8_t, 2 * packed::max_part_size> scratch_{};  // both parts of one record
+  connection_record closed_, last_;  // unpacked records
 
   // Destroy events (this pass's, then what outlives a pass).
   bool events_ = false, events_complete_ = false;
