@@ -26,7 +26,8 @@ constexpr char digit_pairs[] =
     "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
     "5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
 
-unsigned decimal_digits(std::uint64_t value) {
+template <class Unsigned>
+unsigned decimal_digits(Unsigned value) {
   for (unsigned n = 1;; n += 4) {
     if (value < 10) return n;
     if (value < 100) return n + 1;
@@ -38,7 +39,8 @@ unsigned decimal_digits(std::uint64_t value) {
 
 // Writes the digits right to left straight into place: no temporary, no
 // variable-length copy.
-char* put_unsigned(char* p, std::uint64_t value) {
+template <class Unsigned>
+char* put_digits(char* p, Unsigned value) {
   char* const end = p + decimal_digits(value);
   char* q = end;
   while (value >= 100) {
@@ -52,6 +54,12 @@ char* put_unsigned(char* p, std::uint64_t value) {
     q[-1] = static_cast<char>('0' + value);
   }
   return end;
+}
+
+// Most values fit 32 bits, whose division by 100 is a cheaper multiply.
+char* put_unsigned(char* p, std::uint64_t value) {
+  if (value <= 0xffffffffu) return put_digits(p, static_cast<std::uint32_t>(value));
+  return put_digits(p, value);
 }
 
 // Most of a record's numbers are single digits (counters of idle or new

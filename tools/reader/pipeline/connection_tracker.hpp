@@ -106,7 +106,9 @@ class connection_tracker {
   struct identity {
     std::uint64_t socket = 0, generation = 0;
     flow tuple;  // only for records without a socket
-    friend bool operator==(const identity&, const identity&) = default;
+    friend bool operator==(const identity& a, const identity& b) {
+      return a.socket == b.socket && a.generation == b.generation && (a.socket != 0 || a.tuple == b.tuple);
+    }
   };
   struct identity_hash {
     std::size_t operator()(const identity& id) const noexcept;
