@@ -2,9 +2,9 @@
 # tcpstats-reader against the kernel's floor (bench/netlink_floor: the same
 # two dump requests, datagrams discarded) and `ss -tin` on a host with
 # 9,000 established loopback connections (18,000 TCP sockets), all in the
-# same run: median wall and CPU time of 7 runs each, a steady-state
-# --deltas pass (the difference between 11 passes and 1, over 10), and the
-# tool's peak RSS. Raises its own fd limit, and closes every connection on
+# same run: median wall and CPU time of 7 runs each (ROUNDS=N for more), a
+# steady-state pass with and without --deltas (the difference between 11
+# passes and 1, over 10), and the tool's peak RSS. Raises its own fd limit, and closes every connection on
 # exit.
 # BEFORE=PATH also times another build (an earlier commit's), in the same
 # rounds, for before/after figures.
@@ -46,28 +46,29 @@ until grep -q ready "$fifo.ready" 2>/dev/null; do sleep 0.2; done
 cat "$fifo.err" >&2
 echo "sockets: $(ss -tnH state established | wc -l) established, $(ss -tnHa | wc -l) in all"
 
-# Each command 7 times, round-robin (so a change in the machine's load hits
+# Each command ROUNDS times, round-robin (so a change in the machine's load hits
 # all alike): median wall time and median CPU time (user + system, from
 # getrusage), in ms.
-python3 - "$tool" "$floor" "${BEFORE:-}" <<'PY'
+python3 - "$tool" "$floor" "${BEFORE:-}" "${ROUNDS:-7}" <<'PY'
 import resource, statistics, subprocess, sys, time
-tool, floor, before = sys.argv[1], sys.argv[2], sys.argv[3]
+tool, floor, before, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 commands = {
     "floor": [floor],
     "floor 11": [floor, "11"],
     "ss": ["ss", "-tin"],
     "binary": [tool, "--once", "--format", "binary", "-o", "/dev/null"],
     "jsonl": [tool, "--once", "--format", "jsonl", "-o", "/dev/null"],
+    "untracked 11": [tool, "-c", "11", "-i", "10ms", "--format", "binary", "-o", "/dev/null"],
     "deltas 1": [tool, "--once", "--deltas", "--format", "binary", "-o", "/dev/null"],
     "deltas 11": [tool, "-c", "11", "-i", "10ms", "--deltas", "--format", "binary", "-o", "/dev/null"],
     "deltas 11 jsonl": [tool, "-c", "11", "-i", "10ms", "--deltas", "--format", "jsonl", "-o", "/dev/null"],
 }
 if before:
-    for name in ("binary", "jsonl", "deltas 1", "deltas 11", "deltas 11 jsonl"):
+    for name in ("binary", "jsonl", "untracked 11", "deltas 1", "deltas 11", "deltas 11 jsonl"):
         commands["before " + name] = [before] + commands[name][1:]
 wall = {k: [] for k in commands}
 cpu = {k: [] for k in commands}
-for _ in range(7):
+for _ in range(rounds):
     for name, argv in commands.items():
         used = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
@@ -82,6 +83,7 @@ for d in (w, c):
     d["floor pass"] = (d["floor 11"] - d["floor"]) / 10
     for prefix in ("", "before ") if before else ("",):
         if prefix + "deltas 1" not in d: continue
+        d[prefix + "untracked pass"] = (d[prefix + "untracked 11"] - d[prefix + "binary"]) / 10
         d[prefix + "deltas pass"] = (d[prefix + "deltas 11"] - d[prefix + "deltas 1"]) / 10
         d[prefix + "deltas pass jsonl"] = (d[prefix + "deltas 11 jsonl"] - d[prefix + "deltas 1"]) / 10
 def row(label, key, floor_key, goal_floor, goal_ss=None):
@@ -95,11 +97,13 @@ row("ss -tin", "ss", "floor", None)
 row("--once --format binary", "binary", "floor", 1.3, 0.5)
 row("--once --format jsonl", "jsonl", "floor", 1.6, 0.5)
 row("a floor pass of 11", "floor pass", "floor pass", None)
+row("a pass of 11 without tracking, binary", "untracked pass", "floor pass", None)
 row("a --deltas pass of 11, binary", "deltas pass", "floor pass", 1.3)
 row("a --deltas pass of 11, jsonl", "deltas pass jsonl", "floor pass", None)
 if before:
     row("before: --once --format binary", "before binary", "floor", 1.3, 0.5)
     row("before: --once --format jsonl", "before jsonl", "floor", 1.6, 0.5)
+    row("before: a pass without tracking", "before untracked pass", "floor pass", None)
     row("before: a --deltas pass, binary", "before deltas pass", "floor pass", 1.3)
     row("before: a --deltas pass, jsonl", "before deltas pass jsonl", "floor pass", None)
 PY
