@@ -418,3 +418,39 @@ TEST_CASE("live collection is refused where this build cannot do it", "[cli]") {
   const auto result = run({"--once", "--source", "macos"});
   CHECK(result.exit_status == 2);  // macOS's kernel is not this one
 }
+
+#if defined(__linux__)
+TEST_CASE("--listen loads its HTTP module from beside the tool, and only one no one else may write", "[cli]") {
+  const fs::path module = fs::path(tool).parent_path() / "libtcpstats-reader-http.so";
+  if (!fs::exists(module)) {
+    WARN("this build has no HTTP module (no cpp-httplib)");
+    return;
+  }
+  temp_dir dir;
+  const std::string copy = dir / "tcpstats-reader";
+  fs::copy_file(tool, copy);
+  const auto listen_once = [&] { return run_process({copy, "--listen", "127.0.0.1:0", "-c", "1", "-o", "/dev/null"}); };
+
+  const auto alone = listen_once();
+  if (alone.err.find("serving http://") != std::string::npos) {
+    WARN("a module is installed where this build installs it: the copy alone found it");
+  } else {
+    CHECK(alone.exit_status == 3);
+    CHECK(alone.err.find("no HTTP module libtcpstats-reader-http.so") != std::string::npos);
+  }
+
+  const std::string beside = dir / "libtcpstats-reader-http.so";
+  fs::copy_file(module, beside);
+  fs::permissions(beside, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+  const auto found = listen_once();
+  CHECK(found.exit_status == 0);
+  CHECK(found.err.find("serving http://127.0.0.1:") != std::string::npos);
+
+  fs::permissions(beside, fs::perms::group_write, fs::perm_options::add);
+  const auto writable = listen_once();
+  if (writable.err.find("serving http://") == std::string::npos) {
+    CHECK(writable.exit_status == 3);
+    CHECK(writable.err.find(beside + " (not trusted)") != std::string::npos);
+  }
+}
+#endif

@@ -1,291 +1,127 @@
 #include "metrics/http_server.hpp"
 
-#if TCPSTATS_HAVE_HTTPLIB
+#if TCPSTATS_HAVE_HTTP_MODULE
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/socket.h>
+#include <dlfcn.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <httplib.h>
-
-#include <cerrno>
-#include <chrono>
-#include <condition_variable>
-#include <cstring>
-#include <deque>
-#include <functional>
-#include <mutex>
-#include <thread>
 #include <vector>
 
-#include "core/stop_signals.hpp"
 #include "metrics/exposition.hpp"
+#include "metrics/http_module.hpp"
 
 namespace tcpstats::reader::metrics {
 
 namespace {
 
-#ifdef MSG_NOSIGNAL
-constexpr int send_flags = MSG_NOSIGNAL;
-#else
-constexpr int send_flags = 0;  // SIGPIPE is ignored by the tool
+constexpr char module_name[] = "libtcpstats-reader-http.so";
+
+// Where the module may be: beside the executable (the build tree), in its
+// install directory found from the executable (a relocated or staged
+// install), and in the install directory this build was configured for.
+std::vector<std::string> module_candidates() {
+  std::vector<std::string> out;
+#if defined(__linux__)
+  std::string exe(4096, '\0');
+  const ssize_t n = ::readlink("/proc/self/exe", exe.data(), exe.size());
+  if (n > 0 && static_cast<std::size_t>(n) < exe.size()) {
+    exe.resize(static_cast<std::size_t>(n));
+    const std::string dir = exe.substr(0, exe.rfind('/'));
+    out.push_back(dir + "/" + module_name);
+    out.push_back(dir + "/" + TCPSTATS_HTTP_MODULE_FROM_BINDIR + "/" + module_name);
+  }
 #endif
+  out.push_back(std::string(TCPSTATS_HTTP_MODULE_DIR) + "/" + module_name);
+  return out;
+}
 
-// Set while the accept thread closes a connection it has no room for.
-thread_local bool shedding = false;
+// Code the tool runs, possibly as root: only from a file that root or the
+// user running it owns and nobody else may write.
+bool trusted(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (st.st_uid != 0 && st.st_uid != ::geteuid()) return false;
+  return (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
 
-using clock = std::chrono::steady_clock;
-
-// A connection's bytes for httplib's request parser, with one deadline for
-// the whole exchange and a cap on what is read. httplib 0.11's own socket
-// stream times out each read alone, so a client sending a byte now and then
-// would hold a worker for ever.
-class deadline_stream final : public httplib::Stream {
- public:
-  deadline_stream(int sock, clock::time_point read_deadline, clock::time_point deadline, std::size_t max_bytes)
-      : sock_(sock), read_deadline_(std::min(read_deadline, deadline)), deadline_(deadline), budget_(max_bytes) {}
-
-  bool is_readable() const override { return at_ < size_ || wait(POLLIN, read_deadline_); }
-  bool is_writable() const override { return wait(POLLOUT, deadline_); }
-
-  ssize_t read(char* ptr, std::size_t size) override {
-    if (at_ == size_) {
-      if (budget_ == 0 || !wait(POLLIN, read_deadline_)) return -1;
-      const ssize_t n = ::recv(sock_, buffer_, std::min(sizeof buffer_, budget_), 0);
-      if (n <= 0) return -1;
-      budget_ -= static_cast<std::size_t>(n);
-      at_ = 0;
-      size_ = static_cast<std::size_t>(n);
-    }
-    const std::size_t n = std::min(size, size_ - at_);
-    std::memcpy(ptr, buffer_ + at_, n);
-    at_ += n;
-    return static_cast<ssize_t>(n);
-  }
-
-  ssize_t write(const char* ptr, std::size_t size) override {
-    if (!wait(POLLOUT, deadline_)) return -1;
-    return ::send(sock_, ptr, size, send_flags);
-  }
-
-  void get_remote_ip_and_port(std::string& ip, int& port) const override { address(::getpeername, ip, port); }
-  void get_local_ip_and_port(std::string& ip, int& port) const override { address(::getsockname, ip, port); }
-  socket_t socket() const override { return sock_; }
-
- private:
-  // Waits for `events` until `deadline`; false when it passed first.
-  bool wait(short events, clock::time_point deadline) const {
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
-      if (left <= 0) return false;
-      pollfd fd{sock_, events, 0};
-      const int ready = ::poll(&fd, 1, static_cast<int>(std::min<long long>(left, 60'000)));
-      if (ready > 0) return (fd.revents & (events | POLLHUP | POLLERR)) != 0;
-      if (ready < 0 && errno != EINTR) return false;
-    }
-  }
-
-  void address(int (*query)(int, sockaddr*, socklen_t*), std::string& ip, int& port) const {
-    sockaddr_storage storage{};
-    socklen_t length = sizeof storage;
-    ip.clear();
-    port = 0;
-    if (query(sock_, reinterpret_cast<sockaddr*>(&storage), &length) != 0) return;
-    char text[INET6_ADDRSTRLEN] = {};
-    if (storage.ss_family == AF_INET) {
-      const auto* a = reinterpret_cast<const sockaddr_in*>(&storage);
-      ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
-      port = ntohs(a->sin_port);
-    } else if (storage.ss_family == AF_INET6) {
-      const auto* a = reinterpret_cast<const sockaddr_in6*>(&storage);
-      ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
-      port = ntohs(a->sin6_port);
-    }
-    ip = text;
-  }
-
-  int sock_;
-  clock::time_point read_deadline_, deadline_;
-  std::size_t budget_;
-  char buffer_[4096];
-  std::size_t at_ = 0, size_ = 0;
-};
-
-// httplib's Server, one request per connection over a deadline_stream.
-class bounded_server final : public httplib::Server {
- public:
-  explicit bounded_server(const server_limits& limits) : limits_(limits) {}
-
- private:
-  // (A private virtual of httplib::Server: it runs on a worker for each
-  // accepted connection.)
-  bool process_and_close_socket(socket_t sock) override {
-    bool served = false;
-    if (shedding) {
-      static constexpr char busy[] =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      (void)::send(sock, busy, sizeof busy - 1, send_flags | MSG_DONTWAIT);
-    } else {
-      const auto now = clock::now();
-      deadline_stream stream(sock, now + limits_.read_deadline, now + limits_.deadline, limits_.max_request_bytes);
-      bool closed = false;
-      served = process_request(stream, true, closed, nullptr);
-    }
-    ::shutdown(sock, SHUT_RDWR);
-    ::close(sock);
-    return served;
-  }
-
-  server_limits limits_;
-};
-
-// A fixed number of workers and a bounded queue: a connection that finds
-// the queue full is answered 503 by the accept thread at once.
-class worker_pool final : public httplib::TaskQueue {
- public:
-  worker_pool(std::size_t workers, std::size_t queue) : limit_(queue) {
-    for (std::size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
-  }
-  ~worker_pool() override { shutdown(); }
-
-  void enqueue(std::function<void()> fn) override {
-    {
-      const std::lock_guard lock(mutex_);
-      if (jobs_.size() < limit_) {
-        jobs_.push_back(std::move(fn));
-        ready_.notify_one();
-        return;
+// The module's entry point, loaded once (and never unloaded: the server's
+// code must outlive it); null with `error` when there is none.
+http_start_function* load_module(std::string& error) {
+  static http_start_function* start = nullptr;
+  static std::string failure;
+  static bool tried = false;
+  if (!tried) {
+    tried = true;
+    std::string looked;
+    for (const std::string& path : module_candidates()) {
+      struct stat st {};
+      const bool exists = ::stat(path.c_str(), &st) == 0;
+      if (!exists || !trusted(path)) {
+        looked += (looked.empty() ? "" : ", ") + path + (exists ? " (not trusted)" : "");
+        continue;
       }
-    }
-    shedding = true;
-    fn();
-    shedding = false;
-  }
-
-  void shutdown() override {
-    {
-      const std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    ready_.notify_all();
-    for (std::thread& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-  }
-
- private:
-  void work() {
-    for (;;) {
-      std::function<void()> job;
-      {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;  // stopping, and nothing left to close
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
+      void* module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+      if (module == nullptr) {
+        const char* why = ::dlerror();
+        failure = "--listen: cannot load " + path + ": " + (why ? why : "unknown error");
+        break;
       }
-      job();
+      start = reinterpret_cast<http_start_function*>(::dlsym(module, TCPSTATS_HTTP_START_NAME));
+      if (start == nullptr) failure = "--listen: " + path + " is not this tool's HTTP module";
+      break;
+    }
+    if (start == nullptr && failure.empty()) {
+      failure = "--listen: no HTTP module " + std::string(module_name) + " owned by root or you and writable by " +
+                "no one else (looked for " + looked + ")";
     }
   }
-
-  std::size_t limit_;
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> jobs_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
-};
+  if (start == nullptr) error = failure;
+  return start;
+}
 
 }  // namespace
 
-struct http_server::impl {
-  explicit impl(const server_limits& limits) : server(limits) {}
-  bounded_server server;
-  std::thread thread;
-};
-
 const bool http_server::available = true;
 
-http_server::http_server(std::unique_ptr<impl> self, std::uint16_t port) : self_(std::move(self)), port_(port) {}
+struct http_server::impl {
+  std::unique_ptr<http_endpoint> endpoint;
+};
 
-http_server::~http_server() {
-  self_->server.stop();
-  if (self_->thread.joinable()) self_->thread.join();
-}
+http_server::http_server(std::unique_ptr<impl> self, std::uint16_t port) : self_(std::move(self)), port_(port) {}
+http_server::~http_server() = default;
 
 std::unique_ptr<http_server> http_server::start(const std::string& host, std::uint16_t port,
                                                 const snapshot_store& store, const server_limits& limits,
                                                 std::string& error) {
-  auto self = std::make_unique<impl>(limits);
-  httplib::Server& server = self->server;
-  server.new_task_queue = [limits] { return new worker_pool(limits.workers, limits.queue); };
-  // httplib's default also sets SO_REUSEPORT, which would let a second
-  // instance share the port instead of failing.
-  server.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  server.set_payload_max_length(limits.max_request_bytes);
-  server.set_pre_routing_handler([](const httplib::Request& request, httplib::Response& response) {
-    if (request.path != "/metrics") {
-      response.status = 404;
-      response.set_content("only /metrics is served here\n", "text/plain");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (request.method != "GET" && request.method != "HEAD") {
-      response.status = 405;
-      response.set_header("Allow", "GET, HEAD");
-      response.set_content("/metrics answers GET\n", "text/plain");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  server.Get("/metrics", [&store](const httplib::Request& request, httplib::Response& response) {
+  http_start_function* start = load_module(error);
+  if (start == nullptr) return nullptr;
+  // Runs on the server's threads: only copies the snapshot's pointer.
+  const auto answer = [&store](const std::string& accept) {
+    http_answer a;
     const auto metrics = store.current();
     if (!metrics) {
-      response.status = 503;
-      response.set_content("no pass has completed yet\n", "text/plain");
-      return;
+      a.status = 503;
+      a.content_type = "text/plain";
+      a.body = "no pass has completed yet\n";
+      return a;
     }
-    const exposition_format format = negotiate(request.get_header_value("Accept"));
-    response.set_content(render(*metrics, format), std::string(content_type(format)));
-  });
-
-  int bound = port;
-  if (port == 0) {
-    bound = server.bind_to_any_port(host);
-  } else if (!server.bind_to_port(host, port)) {
-    bound = -1;
-  }
-  if (bound <= 0) {
-    error = "--listen: cannot listen on " + host + ":" + std::to_string(port) + " (in use, or not an address of this host)";
-    return nullptr;
-  }
-  // SIGINT, SIGTERM, SIGHUP... go to the collection loop, whose sleep they
-  // cut short: the server's threads (this one and the workers it starts)
-  // block them.
-  const sigset_t blocked = stop_signal_set();
-  sigset_t previous;
-  pthread_sigmask(SIG_BLOCK, &blocked, &previous);
-  self->thread = std::thread([&server] { server.listen_after_bind(); });
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  // httplib's stop() does nothing before listen_after_bind() has marked the
-  // server running, and the join in the destructor would then wait
-  // forever: a SIGTERM right after the start hung the tool. Wait for it
-  // (it is the thread's first step; bounded all the same).
-  for (int waited_ms = 0; !server.is_running() && waited_ms < 5000; ++waited_ms) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return std::unique_ptr<http_server>(new http_server(std::move(self), static_cast<std::uint16_t>(bound)));
+    const exposition_format format = negotiate(accept);
+    a.content_type = std::string(content_type(format));
+    a.body = render(*metrics, format);
+    return a;
+  };
+  std::unique_ptr<http_endpoint> endpoint(start({TCPSTATS_VERSION_STRING, host, port, limits, answer, error}));
+  if (!endpoint) return nullptr;
+  const std::uint16_t bound = endpoint->port();
+  auto self = std::make_unique<impl>();
+  self->endpoint = std::move(endpoint);
+  return std::unique_ptr<http_server>(new http_server(std::move(self), bound));
 }
 
 }  // namespace tcpstats::reader::metrics
 
-#else  // no cpp-httplib in this build
+#else  // no HTTP module in this build
 
 namespace tcpstats::reader::metrics {
 

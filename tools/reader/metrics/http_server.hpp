@@ -12,9 +12,11 @@
 // the request's bytes. Collection never waits for a scrape: a scrape only copies the
 // snapshot's pointer.
 //
-// Built where cpp-httplib is found (Debian's libcpp-httplib-dev); the macOS
-// binaries that tools/build-macos.sh cross-compiles have no httplib, and
-// start() says so.
+// The server itself is http_module.cpp, built where cpp-httplib is found
+// (Debian's libcpp-httplib-dev) as libtcpstats-reader-http.so, which
+// start() loads: httplib's libraries cost every run that does not serve
+// 2 ms to load. The macOS binaries that tools/build-macos.sh
+// cross-compiles have no httplib, and start() says so.
 
 #include <chrono>
 #include <cstdint>
