@@ -119,6 +119,19 @@ if [ -n "$full_build" ]; then
     echo "installed tool: FAILED" >&2
     failures=$((failures + 1))
   fi
+  # Where httplib was found: the installed tool finds its HTTP module in
+  # LIBDIR/tcpstats-reader relative to itself (here under the staging
+  # directory, not where it was configured to go) and serves.
+  module=$(find "$work/full" -name libtcpstats-reader-http.so | head -n 1)
+  if [ -n "$module" ] && [ -n "$tool" ]; then
+    if "$tool" --listen 127.0.0.1:0 -c 1 -o /dev/null 2>"$work/listen.err" &&
+        grep -q "serving http://127.0.0.1:" "$work/listen.err"; then
+      echo "installed tool's HTTP module: ok ($module)"
+    else
+      echo "installed tool's HTTP module: FAILED: $(cat "$work/listen.err")" >&2
+      failures=$((failures + 1))
+    fi
+  fi
 fi
 
 [ "$failures" -eq 0 ] && echo "consumers: all ok"

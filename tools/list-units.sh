@@ -2,8 +2,10 @@
 # The C++ units of tcpstats-reader that build for PLATFORM (linux, macos,
 # freebsd), one path per line, relative to the repository root: every .cpp
 # under tools/reader/ except the live readers of the other platforms, which
-# sit in tools/reader/sources/<platform>/ (the meson.build files list the
-# same units; this lets the cross builds, which do not run meson, follow).
+# sit in tools/reader/sources/<platform>/, and the HTTP module
+# (metrics/http_module.cpp: a library of its own, built where cpp-httplib
+# is found). The meson.build files list the same units; this lets the
+# cross builds, which do not run meson, follow.
 #   tools/list-units.sh macos
 set -eu
 cd "$(dirname "$0")/.."
@@ -16,6 +18,7 @@ find tools/reader -name '*.cpp' | LC_ALL=C sort | while read -r unit; do
   case $unit in
     tools/reader/sources/"$platform"/*) echo "$unit" ;;
     tools/reader/sources/linux/* | tools/reader/sources/macos/* | tools/reader/sources/freebsd/*) ;;
+    tools/reader/metrics/http_module.cpp) ;;
     *) echo "$unit" ;;
   esac
 done
