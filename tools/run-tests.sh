@@ -13,6 +13,10 @@
 # and for x86_64 and aarch64 FreeBSD (tools/check-freebsd.sh).
 set -eu
 cd "$(dirname "$0")/.."
+# What the builds create is writable by its owner alone, whatever the
+# machine's umask: the tool loads its HTTP module only from such a file in
+# such a directory (docs/security.md), and the --listen tests need it.
+umask 022
 tools/install-deps.sh
 
 setup() {  # setup DIR ARGS...: configure DIR afresh with ARGS

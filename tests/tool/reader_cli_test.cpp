@@ -446,11 +446,15 @@ TEST_CASE("--listen loads its HTTP module from beside the tool, and only one no 
   CHECK(found.exit_status == 0);
   CHECK(found.err.find("serving http://127.0.0.1:") != std::string::npos);
 
-  fs::permissions(beside, fs::perms::group_write, fs::perm_options::add);
-  const auto writable = listen_once();
-  if (writable.err.find("serving http://") == std::string::npos) {
-    CHECK(writable.exit_status == 3);
-    CHECK(writable.err.find(beside + " (not trusted)") != std::string::npos);
+  // Writable by others: the module, or the directory it is in.
+  for (const fs::path& opened : {fs::path(beside), dir.path}) {
+    fs::permissions(opened, fs::perms::group_write, fs::perm_options::add);
+    const auto writable = listen_once();
+    fs::permissions(opened, fs::perms::group_write, fs::perm_options::remove);
+    if (writable.err.find("serving http://") == std::string::npos) {
+      CHECK(writable.exit_status == 3);
+      CHECK(writable.err.find(beside + " (not trusted)") != std::string::npos);
+    }
   }
 }
 #endif

@@ -37,12 +37,21 @@ std::vector<std::string> module_candidates() {
 }
 
 // Code the tool runs, possibly as root: only from a file that root or the
-// user running it owns and nobody else may write.
-bool trusted(const std::string& path) {
+// user running it owns and nobody else may write, in a directory nobody
+// else may write either (who could replace the file between the check and
+// the load).
+bool owned_and_closed(const std::string& path, bool regular) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (::stat(path.c_str(), &st) != 0) return false;
+  if (regular ? !S_ISREG(st.st_mode) : !S_ISDIR(st.st_mode)) return false;
   if (st.st_uid != 0 && st.st_uid != ::geteuid()) return false;
   return (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+bool trusted(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  return owned_and_closed(path, true) &&
+         (slash == std::string::npos || owned_and_closed(path.substr(0, slash == 0 ? 1 : slash), false));
 }
 
 // The module's entry point, loaded once (and never unloaded: the server's
@@ -73,7 +82,7 @@ http_start_function* load_module(std::string& error) {
     }
     if (start == nullptr && failure.empty()) {
       failure = "--listen: no HTTP module " + std::string(module_name) + " owned by root or you and writable by " +
-                "no one else (looked for " + looked + ")";
+                "no one else, nor its directory (looked for " + looked + ")";
     }
   }
   if (start == nullptr) error = failure;
