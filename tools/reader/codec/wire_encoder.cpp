@@ -13,20 +13,11 @@ constexpr std::uint32_t wire_varint = 0;
 constexpr std::uint32_t wire_fixed64 = 1;
 constexpr std::uint32_t wire_length_delimited = 2;
 
+// Field numbers here are below 2^11, so every tag fits in two bytes.
 // The bytes are stored as char8_t, which (unlike char) aliases nothing
 // else: a char store could modify the record being read or this visitor's
 // own pointer as far as the compiler knows, which reloaded both after
 // every byte written (bench/README.md has the instruction counts).
-[[gnu::always_inline]] inline char8_t* put_varint(char8_t* out, std::uint64_t value) noexcept {
-  while (value >= 0x80) {
-    *out++ = static_cast<char8_t>((value & 0x7f) | 0x80);
-    value >>= 7;
-  }
-  *out++ = static_cast<char8_t>(value);
-  return out;
-}
-
-// Field numbers here are below 2^11, so every tag fits in two bytes.
 class wire_visitor {
  public:
   explicit wire_visitor(char* out) : p_(reinterpret_cast<char8_t*>(out)) {}
@@ -35,14 +26,14 @@ class wire_visitor {
   [[gnu::always_inline]] void bytes(int number, std::string_view, std::span<const std::uint8_t> value) {
     if (value.empty()) return;
     tag(number, wire_length_delimited);
-    p_ = put_varint(p_, value.size());
+    p_ = write_varint(p_, value.size());
     std::memcpy(p_, value.data(), value.size());
     p_ += value.size();
   }
   [[gnu::always_inline]] void enumeration(int number, std::string_view, int value, std::string_view) {
     if (value == 0) return;
     tag(number, wire_varint);
-    p_ = put_varint(p_, static_cast<std::uint64_t>(static_cast<std::int64_t>(value)));
+    p_ = write_varint(p_, static_cast<std::uint64_t>(static_cast<std::int64_t>(value)));
   }
   template <class T>
   [[gnu::always_inline]] void optional(int number, std::string_view, const std::optional<T>& value) {
@@ -50,7 +41,7 @@ class wire_visitor {
     if constexpr (std::is_same_v<T, short_name>) {
       const std::string_view text = value->view();
       tag(number, wire_length_delimited);
-      p_ = put_varint(p_, text.size());
+      p_ = write_varint(p_, text.size());
       std::memcpy(p_, text.data(), text.size());
       p_ += text.size();
     } else if constexpr (std::is_same_v<T, double>) {
@@ -59,10 +50,10 @@ class wire_visitor {
       for (int i = 0; i < 8; ++i) *p_++ = static_cast<char8_t>(bits >> (8 * i));
     } else if constexpr (std::is_signed_v<T>) {
       tag(number, wire_varint);  // int32/int64: sign-extended to 64 bits
-      p_ = put_varint(p_, static_cast<std::uint64_t>(static_cast<std::int64_t>(*value)));
+      p_ = write_varint(p_, static_cast<std::uint64_t>(static_cast<std::int64_t>(*value)));
     } else {
       tag(number, wire_varint);
-      p_ = put_varint(p_, static_cast<std::uint64_t>(*value));
+      p_ = write_varint(p_, static_cast<std::uint64_t>(*value));
     }
   }
   [[gnu::always_inline]] void repeated_enum(int number, std::string_view, std::span<const data_source> values) {
@@ -70,13 +61,13 @@ class wire_visitor {
     std::size_t size = 0;
     for (const data_source s : values) size += static_cast<int>(s) < 0x80 ? 1 : 2;
     tag(number, wire_length_delimited);  // packed
-    p_ = put_varint(p_, size);
-    for (const data_source s : values) p_ = put_varint(p_, static_cast<std::uint64_t>(s));
+    p_ = write_varint(p_, size);
+    for (const data_source s : values) p_ = write_varint(p_, static_cast<std::uint64_t>(s));
   }
 
  private:
   [[gnu::always_inline]] void tag(int number, std::uint32_t wire_type) {
-    p_ = put_varint(p_, (static_cast<std::uint64_t>(number) << 3) | wire_type);
+    p_ = write_varint(p_, (static_cast<std::uint64_t>(number) << 3) | wire_type);
   }
   char8_t* p_;
 };

@@ -16,12 +16,15 @@
 namespace tcpstats::reader {
 
 // Writes `value` as a varint at `out`; returns the end. At most 10 bytes.
-[[gnu::always_inline]] inline char* write_varint(char* out, std::uint64_t value) noexcept {
+// Byte is char, or char8_t where the stores must not alias the data being
+// encoded (wire_encoder.cpp).
+template <class Byte>
+[[gnu::always_inline]] inline Byte* write_varint(Byte* out, std::uint64_t value) noexcept {
   while (value >= 0x80) {
-    *out++ = static_cast<char>((value & 0x7f) | 0x80);
+    *out++ = static_cast<Byte>((value & 0x7f) | 0x80);
     value >>= 7;
   }
-  *out++ = static_cast<char>(value);
+  *out++ = static_cast<Byte>(value);
   return out;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // What the tool and its HTTP module (http_module.cpp, built as
 // libtcpstats-reader-http.so where cpp-httplib is found) hand each other.
-// Both are built from one tree by one compiler: the entry point's name
-// carries the tool's version, so a module of another build is not taken.
+// Both are built from one tree by one compiler: the tool passes its
+// version first, and a module of another version refuses to start.
 
 #include <cstdint>
 #include <functional>

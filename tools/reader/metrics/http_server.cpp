@@ -37,9 +37,9 @@ std::vector<std::string> module_candidates() {
 }
 
 // Code the tool runs, possibly as root: only from a file that root or the
-// user running it owns and nobody else may write, in a directory nobody
-// else may write either (who could replace the file between the check and
-// the load).
+// user running it owns and nobody else may write, in a directory of which
+// the same holds (else another user could swap the file between this
+// check and the load).
 bool owned_and_closed(const std::string& path, bool regular) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return false;
