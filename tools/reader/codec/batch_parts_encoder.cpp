@@ -10,7 +10,7 @@
 
 #include "codec/json_emitter.hpp"
 #include "codec/wire_encoder.hpp"
-#include "tcpstats/utf8.hpp"
+#include "core/utf8_text.hpp"
 
 namespace tcpstats::reader {
 
@@ -19,33 +19,6 @@ namespace {
 // StateBucket.count is 32-bit; no host holds 2^32 connections.
 std::uint32_t clamped_count(std::uint64_t count) {
   return count > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(count);
-}
-
-// `text` if it is valid UTF-8; otherwise a copy in `storage` where each byte
-// that is not part of a valid sequence is '?' (the rule of
-// short_name::from_untrusted: no overlong forms, surrogates or code points
-// above U+10FFFF).
-std::string_view valid_utf8(std::string_view text, std::string& storage) {
-  const auto sequence_length = [text](std::size_t i) { return utf8_sequence_length(text, i); };
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const std::size_t length = sequence_length(i);
-    if (length == 0) break;
-    i += length;
-  }
-  if (i == text.size()) return text;
-  storage.assign(text.substr(0, i));
-  while (i < text.size()) {
-    const std::size_t length = sequence_length(i);
-    if (length == 0) {
-      storage += '?';
-      ++i;
-    } else {
-      storage.append(text.substr(i, length));
-      i += length;
-    }
-  }
-  return storage;
 }
 
 constexpr std::uint32_t wire_varint = 0;

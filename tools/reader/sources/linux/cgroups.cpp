@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "sources/live.hpp"
-#include "tcpstats/utf8.hpp"
+#include "core/utf8_text.hpp"
 
 namespace tcpstats::reader {
 
@@ -33,18 +33,8 @@ std::string unescape_mount_path(std::string_view text) {
 // A path as a label value may hold it: Prometheus takes UTF-8 only, and a
 // user with a delegated cgroup names its children; other bytes become '?'.
 std::string as_utf8(std::string_view path) {
-  std::string out;
-  for (std::size_t i = 0; i < path.size();) {
-    const std::size_t length = utf8_sequence_length(path, i);
-    if (length == 0) {
-      out += '?';
-      ++i;
-    } else {
-      out.append(path, i, length);
-      i += length;
-    }
-  }
-  return out;
+  std::string storage;
+  return std::string(valid_utf8(path, storage));
 }
 
 // The cgroup2 mount point, /sys/fs/cgroup first; "" when there is none.
