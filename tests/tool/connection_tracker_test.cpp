@@ -3,6 +3,11 @@
 // measuring pass agreeing with the committing one.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "pipeline/connection_tracker.hpp"
@@ -249,5 +254,94 @@ TEST_CASE("one pass with closes, a reused identity, a new and a duplicate connec
     CHECK(passes.tracker.counts()->new_connections == 2);
     CHECK(passes.tracker.counts()->closed == 2);
     CHECK(passes.tracker.counts()->unchanged == (changes_only ? 17u : 0u));
+  }
+}
+
+// The tracker keeps entries at reused positions, looks for each record
+// where the previous pass's order says first, and moves records that
+// outgrow their room: against a plain model, over passes in shuffled order
+// with closes, new connections and records of changing size.
+namespace {
+constexpr std::optional<std::uint64_t> connection_record::*wide_fields[] = {
+    &connection_record::pacing_rate_bytes_per_sec, &connection_record::max_pacing_rate_bytes_per_sec,
+    &connection_record::delivery_rate_bytes_per_sec, &connection_record::busy_time_us,
+    &connection_record::rwnd_limited_us, &connection_record::sndbuf_limited_us,
+    &connection_record::bytes_sent};
+std::size_t wide_set(const connection_record& r) {
+  std::size_t n = 0;
+  for (const auto field : wide_fields) n += (r.*field).has_value() ? 1 : 0;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("many passes in changing order, with closes, new connections and growing records",
+          "[reader][tracker]") {
+  std::mt19937_64 random(20261130);
+  pass_runner passes(true);
+  std::map<std::uint64_t, connection_record> live;  // the model: cookie -> last record
+  std::uint64_t next_cookie = 1;
+  for (int pass = 1; pass <= 30; ++pass) {
+    std::map<std::uint64_t, connection_record> now;
+    for (const auto& [cookie, r] : live) {
+      if (random() % 10 == 0) continue;  // closes
+      now[cookie] = r;
+    }
+    for (int i = 0; i < 150; ++i) {
+      const std::uint64_t cookie = next_cookie++;
+      now[cookie] = linux_connection(cookie, static_cast<std::uint16_t>(1024 + cookie % 60000));
+    }
+    std::vector<connection_record> records;
+    for (auto& [cookie, r] : now) {
+      if (random() % 5 == 0) *r.bytes_acked += random() % 5000;
+      // A name of 0 to 15 bytes, and 0 to 7 more 8-byte fields: the packed
+      // record grows past its room (and moves) and shrinks.
+      // Most records stay as they were: what --changes-only compares.
+      if (random() % 5 == 0) {
+        const std::string name(random() % 16, 'c');
+        r.cc_algo = tcpstats::short_name::from_untrusted(name);
+      }
+      const std::size_t extra = random() % 5 == 0 ? random() % (std::size(wide_fields) + 1) : wide_set(r);
+      for (std::size_t i = 0; i < std::size(wide_fields); ++i) {
+        auto& field = r.*wide_fields[i];
+        if (i < extra) {
+          field = 7 * i;
+        } else {
+          field.reset();
+        }
+      }
+      records.push_back(r);
+    }
+    // Mostly the order of the last pass, sometimes another.
+    if (pass % 4 == 0) std::shuffle(records.begin(), records.end(), random);
+
+    const auto out = passes.run(records, static_cast<std::uint64_t>(pass) * 1'000'000'000);
+    std::set<std::uint64_t> closed, seen;
+    for (const auto& s : out) {
+      const std::uint64_t cookie = *s.record.socket_id;
+      if (s.delta.closed) {
+        REQUIRE(live.count(cookie) == 1);
+        CHECK(*s.record.bytes_acked == *live[cookie].bytes_acked);  // its last values
+        CHECK(s.record.cc_algo == live[cookie].cc_algo);
+        CHECK(wide_set(s.record) == wide_set(live[cookie]));
+        closed.insert(cookie);
+        continue;
+      }
+      seen.insert(cookie);
+      if (const auto before = live.find(cookie); before != live.end()) {
+        REQUIRE(s.delta.bytes_acked);
+        CHECK(*s.delta.bytes_acked == *s.record.bytes_acked - *before->second.bytes_acked);
+        CHECK(s.emit == (*s.delta.bytes_acked != 0 || s.record.cc_algo != before->second.cc_algo ||
+                         wide_set(s.record) != wide_set(before->second)));
+      } else {
+        CHECK_FALSE(s.delta.bytes_acked);
+      }
+    }
+    CHECK(seen.size() == now.size());
+    std::size_t gone = 0;
+    for (const auto& [cookie, r] : live) gone += now.count(cookie) == 0 ? 1 : 0;
+    CHECK(closed.size() == gone);
+    live = now;
+    for (const auto& r : records) live[*r.socket_id] = r;
+    CHECK(passes.tracker.live_connections() == live.size());
   }
 }

@@ -6,7 +6,12 @@
 // 4 KiB page. Each fresh page costs ~14 µs on the VM measured
 // (bench/README.md); the buffers are kept from pass to pass as well.
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
+#include <new>
+#include <type_traits>
+#include <utility>
 
 namespace tcpstats::reader {
 
@@ -29,6 +34,43 @@ class page_region {
   std::size_t mapped_ = 0;
   std::byte* data_ = nullptr;
   std::size_t capacity_ = 0;
+};
+
+// A growable array of trivially copyable values on a page_region, for
+// tables that grow to megabytes (the tracker's, an entry per connection):
+// huge pages where offered, and no zero-filling.
+template <class T>
+class page_vector {
+  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+
+ public:
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  T& operator[](std::size_t i) noexcept { return data()[i]; }
+  const T& operator[](std::size_t i) const noexcept { return data()[i]; }
+  T* begin() noexcept { return data(); }
+  T* end() noexcept { return data() + size_; }
+
+  // Appends a value-initialised T; references taken before may not survive.
+  T& emplace_back() {
+    if (size_ == region_.capacity() / sizeof(T)) grow();
+    T* slot = new (region_.data() + size_ * sizeof(T)) T{};
+    ++size_;
+    return *slot;
+  }
+
+ private:
+  // The region's bytes hold Ts (placed, or copied by memcpy, which makes
+  // trivially copyable objects too).
+  T* data() const noexcept { return static_cast<T*>(static_cast<void*>(region_.data())); }
+  void grow() {
+    page_region bigger(std::max<std::size_t>(2 * region_.capacity(), 64 * 1024));
+    if (size_ != 0) std::memcpy(bigger.data(), region_.data(), size_ * sizeof(T));
+    region_ = std::move(bigger);
+  }
+
+  page_region region_;
+  std::size_t size_ = 0;
 };
 
 }  // namespace tcpstats::reader

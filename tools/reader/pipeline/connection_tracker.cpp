@@ -1,5 +1,6 @@
 #include "pipeline/connection_tracker.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -72,6 +73,99 @@ connection_tracker::identity connection_tracker::identity_of(const connection_re
     id.tuple = tuple;
   }
   return id;
+}
+
+connection_tracker::identity connection_tracker::identity_of(const entry& e) {
+  identity id;
+  id.socket = e.socket;
+  id.generation = e.generation;
+  if (e.socket == 0) id.tuple = e.tuple;
+  return id;
+}
+
+std::uint32_t connection_tracker::find(const identity& id) const {
+  if (expected_ != none) {
+    const entry& e = entries_[expected_];
+    if (e.live && e.socket == id.socket && e.generation == id.generation && (id.socket != 0 || e.tuple == id.tuple)) {
+      return expected_;
+    }
+  }
+  const auto found = index_.find(id);
+  return found == index_.end() ? none : found->second;
+}
+
+std::uint32_t connection_tracker::add(const identity& id, const flow& tuple) {
+  std::uint32_t position;
+  if (!free_.empty()) {
+    position = free_.back();
+    free_.pop_back();
+  } else {
+    position = static_cast<std::uint32_t>(entries_.size());
+    (void)entries_.emplace_back();
+  }
+  entry& e = entries_[position];
+  const std::size_t record_at = e.record_at;  // the room a closed connection left
+  const std::uint32_t record_room = e.record_room;
+  e = entry{};
+  e.record_at = record_at;
+  e.record_room = record_room;
+  e.socket = id.socket;
+  e.generation = id.generation;
+  e.tuple = tuple;
+  e.live = true;
+  index_.emplace(id, position);
+  ++live_;
+  return position;
+}
+
+void connection_tracker::remove(std::uint32_t position) {
+  entry& e = entries_[position];
+  index_.erase(identity_of(e));
+  e.live = false;
+  free_.push_back(position);
+  --live_;
+}
+
+void connection_tracker::follows(std::uint32_t position) {
+  if (previous_ == none) {
+    head_ = position;
+  } else {
+    entries_[previous_].next = position;
+  }
+  previous_ = position;
+  expected_ = entries_[position].next;
+}
+
+void connection_tracker::store_record(entry& e, std::span<const char8_t> bytes) {
+  if (bytes.size() > e.record_room) {
+    // Room for a record that grows a little (a congestion algorithm's
+    // name, a timer) without moving again.
+    const std::size_t room = bytes.size() + 64;
+    if (records_.capacity() - records_used_ < room) grow_records(room);
+    e.record_at = records_used_;
+    e.record_room = static_cast<std::uint32_t>(room);
+    records_used_ += room;
+  }
+  std::memcpy(records_.data() + e.record_at, bytes.data(), bytes.size());
+  e.record_size = static_cast<std::uint32_t>(bytes.size());
+}
+
+void connection_tracker::grow_records(std::size_t more) {
+  std::size_t needed = more;
+  for (const entry& e : entries_) needed += e.live ? e.record_room : 0;
+  page_region bigger(std::max<std::size_t>({2 * needed, records_.capacity(), 64 * 1024}));
+  std::size_t used = 0;
+  for (entry& e : entries_) {
+    if (!e.live) {
+      e.record_room = 0;
+      continue;
+    }
+    if (e.record_size != 0) std::memcpy(bigger.data() + used, records_.data() + e.record_at, e.record_size);
+    e.record_at = used;
+    used += e.record_room;
+  }
+  records_ = std::move(bigger);
+  records_used_ = used;
 }
 
 namespace {
@@ -183,6 +277,8 @@ void connection_tracker::start_pass(std::uint64_t sequence, std::optional<std::u
   events_ = events_complete_ = false;
   closed_by_events_ = 0;
   destroyed_now_.clear();
+  previous_ = none;
+  expected_ = head_;
 }
 
 void connection_tracker::expect_destroy_events(bool complete) {
@@ -198,8 +294,8 @@ void connection_tracker::observe_destroyed(const connection_record& final_values
   if (cookie != 0 && !destroyed_now_.insert(cookie).second) return;
   if (tuple.remote_port != 0) destroyed_flows_[tuple] = sequence_;
   if (polled_closed_.erase(cookie) != 0) return;
-  const auto found = cookie == 0 ? connections_.end() : connections_.find(identity_of(final_values, tuple));
-  if (found == connections_.end()) {
+  const std::uint32_t found = cookie == 0 ? none : find(identity_of(final_values, tuple));
+  if (found == none) {
     if (tuple.remote_port == 0 || !keep_untracked(final_values)) return;
     ++counts_.closed;
     ++closed_by_events_;
@@ -208,14 +304,14 @@ void connection_tracker::observe_destroyed(const connection_record& final_values
     out(final_values, delta, true);
     return;
   }
-  const entry& e = found->second;
+  const entry& e = entries_[found];
   record_delta delta;
   if (tuple.remote_port == 0 && e.tuple.remote_port != 0) {
     // Disconnected before it was freed (SO_LINGER 0): the kernel zeroed its
     // peer and counters, so the last values seen are the ones to keep.
-    packed::unpack(e.last_record, closed_);
+    packed::unpack(record_of(e), closed_);
   } else {
-    packed::unpack(e.last_record, last_);
+    packed::unpack(record_of(e), last_);
     const connection_record& last = last_;
     const auto keep_last = [](auto& now, const auto& before) {
       if (!now) now = before;
@@ -236,7 +332,7 @@ void connection_tracker::observe_destroyed(const connection_record& final_values
   ++counts_.closed;
   ++closed_by_events_;
   out(closed_, delta, true);
-  connections_.erase(found);
+  remove(found);
 }
 
 std::optional<tracker_counts> connection_tracker::counts() const {
@@ -248,7 +344,7 @@ void connection_tracker::emit_closed(const entry& e, const record_consumer& out)
   record_delta delta;
   delta.closed = true;
   ++counts_.closed;
-  packed::unpack(e.last_record, closed_);
+  packed::unpack(record_of(e), closed_);
   out(closed_, delta, true);
 }
 
@@ -261,7 +357,7 @@ void connection_tracker::observe(const connection_record& record, const record_c
     const auto after = record.state == tcp_state::time_wait ? destroyed_flows_.find(tuple) : destroyed_flows_.end();
     if (after != destroyed_flows_.end()) {
       after->second = sequence_;
-      connections_.erase(id);
+      if (const std::uint32_t tracked = find(id); tracked != none) remove(tracked);
       out(record, record_delta{}, !changes_only_);
       return;
     }
@@ -270,7 +366,7 @@ void connection_tracker::observe(const connection_record& record, const record_c
     // what connections carried, the metrics, would count it twice).
     if (id.socket != 0 && destroyed_now_.count(id.socket) != 0) return;
   }
-  if (events_complete_ && has_previous_ && record.state == tcp_state::time_wait && connections_.count(id) == 0) {
+  if (events_complete_ && has_previous_ && record.state == tcp_state::time_wait && find(id) == none) {
     // A TIME_WAIT entry no pass saw is most likely what a socket the kernel
     // is freeing left, its event still on the way (under load the kernel's
     // workqueue sends it late): counted, and a new connection only if no
@@ -285,10 +381,10 @@ void connection_tracker::observe(const connection_record& record, const record_c
   }
   // What counts as a change first, then the timers and ages.
   char8_t* const changes_end = packed::pack_part<false>(record, scratch_.data());
-  const std::u8string_view changes(scratch_.data(), static_cast<std::size_t>(changes_end - scratch_.data()));
+  const std::span<const char8_t> changes(scratch_.data(), static_cast<std::size_t>(changes_end - scratch_.data()));
   const auto keep = [&](entry& e) {
     const char8_t* end = packed::pack_part<true>(record, changes_end);
-    e.last_record.assign(scratch_.data(), static_cast<std::size_t>(end - scratch_.data()));
+    store_record(e, {scratch_.data(), static_cast<std::size_t>(end - scratch_.data())});
     e.changes_size = static_cast<std::uint32_t>(changes.size());
     // TIME_WAIT and request entries are not sockets: the kernel sends no
     // destroy event for them.
@@ -297,9 +393,9 @@ void connection_tracker::observe(const connection_record& record, const record_c
     e.missed = false;
   };
 
-  auto found = connections_.find(id);
-  if (found != connections_.end()) {
-    entry& e = found->second;
+  const std::uint32_t found = find(id);
+  if (found != none) {
+    entry& e = entries_[found];
     if (e.seen_in == sequence_) {
       // The same identity twice in one pass (not seen from a sane kernel):
       // the second is passed on as it is, without a delta, and not kept.
@@ -311,20 +407,20 @@ void connection_tracker::observe(const connection_record& record, const record_c
   }
 
   const counters now = counters_of(record);
-  if (found == connections_.end()) {
+  if (found == none) {
     ++counts_.new_connections;
     out(record, record_delta{}, true);
-    entry& e = connections_[id];
-    e = entry{};
-    e.tuple = tuple;
+    const std::uint32_t position = add(id, tuple);
+    entry& e = entries_[position];
     e.first_seen_ns = clock_ns_;
     e.seen_in = sequence_;
     e.last = now;
     keep(e);
+    follows(position);
     return;
   }
 
-  entry& e = found->second;
+  entry& e = entries_[found];
   if (e.tuple != tuple) {  // its old connection's closed record went out above
     ++counts_.new_connections;
     out(record, record_delta{}, true);
@@ -332,37 +428,41 @@ void connection_tracker::observe(const connection_record& record, const record_c
     e.first_seen_ns = clock_ns_;
   } else {
     // Only --changes-only asks whether anything changed.
-    const bool emit = !changes_only_ || std::u8string_view(e.last_record).substr(0, e.changes_size) != changes;
+    const auto before = record_of(e).first(e.changes_size);
+    const bool emit = !changes_only_ || !std::equal(before.begin(), before.end(), changes.begin(), changes.end());
     if (!emit) ++counts_.unchanged;
     out(record, delta_between(e, now), emit);
   }
   e.last = now;
   keep(e);
+  follows(found);
 }
 
 void connection_tracker::finish_pass(const record_consumer& out) {
-  for (auto it = connections_.begin(); it != connections_.end();) {
-    entry& e = it->second;
-    if (e.seen_in == sequence_) {
-      ++it;
-      continue;
-    }
+  for (std::uint32_t position = 0; position < entries_.size(); ++position) {
+    entry& e = entries_[position];
+    if (!e.live || e.seen_in == sequence_) continue;
     // What a destroyed socket left (a TIME_WAIT entry first taken for a
     // connection, its event late): that connection has its closed record.
     if (!e.awaits_event && destroyed_flows_.count(e.tuple) != 0) {
-      it = connections_.erase(it);
+      remove(position);
       continue;
     }
     // Gone from the table before the kernel freed it (its event may lag,
     // or its owner still holds it): one pass to wait for the final values.
     if (events_complete_ && e.awaits_event && !e.missed) {
       e.missed = true;
-      ++it;
       continue;
     }
     emit_closed(e, out);
-    if (events_ && e.awaits_event) remember_polled_close(it->first.socket);
-    it = connections_.erase(it);
+    if (events_ && e.awaits_event) remember_polled_close(e.socket);
+    remove(position);
+  }
+  // Where the next pass starts looking, and where this one ended.
+  if (previous_ == none) {
+    head_ = none;
+  } else {
+    entries_[previous_].next = none;
   }
   previous_sequence_ = sequence_;
   previous_clock_ns_ = clock_ns_;

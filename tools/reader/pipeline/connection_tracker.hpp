@@ -22,10 +22,12 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "core/pass.hpp"
 #include "core/record_delta.hpp"
 #include "codec/record_fields.hpp"
+#include "core/page_region.hpp"
 #include "pipeline/packed_record.hpp"
 
 namespace tcpstats::reader {
@@ -85,7 +87,7 @@ class connection_tracker {
   // The time between this pass and the previous one, when both clocks are known.
   [[nodiscard]] std::optional<std::uint64_t> elapsed_ns() const { return elapsed_ns_; }
 
-  [[nodiscard]] std::size_t live_connections() const { return connections_.size(); }
+  [[nodiscard]] std::size_t live_connections() const { return live_; }
 
   // The record counters deltas are taken of: those delta_fields names
   // (codec/record_fields.hpp), in its order.
@@ -118,15 +120,24 @@ class connection_tracker {
     std::uint32_t present = 0;  // bit per counter
     static_assert(counter_count <= 32);
   };
+  static constexpr std::uint32_t none = ~std::uint32_t{0};
+  // A connection, at a position in entries_ that stays its own while it
+  // lives (a closed one's position, and its record space, go to a later
+  // connection).
   struct entry {
+    std::uint64_t socket = 0, generation = 0;
     flow tuple;
     std::optional<std::uint64_t> first_seen_ns;
-    std::uint64_t seen_in = 0;      // the last pass that saw it
+    std::uint64_t seen_in = 0;  // the last pass that saw it
     counters last;
-    // The last record, packed: the fields that count as a change, then
-    // (from changes_size on) the timers and ages.
-    std::u8string last_record;
-    std::uint32_t changes_size = 0;
+    // The last record, packed, at records_ + record_at: the fields that
+    // count as a change, then (from changes_size on) the timers and ages.
+    std::size_t record_at = 0;
+    std::uint32_t record_size = 0, record_room = 0, changes_size = 0;
+    // The position of the entry seen after it in the last pass that saw it:
+    // where the next record of a pass is looked for first.
+    std::uint32_t next = none;
+    bool live = false;
     bool awaits_event = false;  // a socket the kernel reports when it frees it
     bool missed = false;        // missing from the last pass, waiting for its event
   };
@@ -138,6 +149,16 @@ class connection_tracker {
   static identity identity_of(const connection_record& r, const flow& tuple);
   static counters counters_of(const connection_record& r);
   record_delta delta_between(const entry& before, const counters& now) const;
+  static identity identity_of(const entry& e);
+  [[nodiscard]] std::uint32_t find(const identity& id) const;
+  std::uint32_t add(const identity& id, const flow& tuple);
+  void remove(std::uint32_t position);
+  void follows(std::uint32_t position);
+  [[nodiscard]] std::span<const char8_t> record_of(const entry& e) const {
+    return {reinterpret_cast<const char8_t*>(records_.data()) + e.record_at, e.record_size};
+  }
+  void store_record(entry& e, std::span<const char8_t> bytes);
+  void grow_records(std::size_t more);
   void emit_closed(const entry& e, const record_consumer& out);
   void remember_polled_close(std::uint64_t cookie);
   // How many cookies closed from polling are remembered for a late event.
@@ -149,7 +170,25 @@ class connection_tracker {
   bool has_previous_ = false;
   std::optional<std::uint64_t> clock_ns_, previous_clock_ns_, elapsed_ns_;
   tracker_counts counts_;
-  std::unordered_map<identity, entry, identity_hash> connections_;
+  // The connections: entries at stable positions (free ones reused), an
+  // index by identity, and their packed records in one region. A pass
+  // meets them in the order the previous one did (the kernel's table order
+  // holds while connections live), so entries are looked for first where
+  // the last one's `next` points: memory read in order, hashing only for
+  // what moved or is new. bench/README.md has the measurements.
+  page_vector<entry> entries_;
+  std::vector<std::uint32_t> free_;
+  std::unordered_map<identity, std::uint32_t, identity_hash> index_;
+  std::uint32_t head_ = none;      // the first entry the last pass saw
+  std::uint32_t expected_ = none;  // where the next record is looked for first
+  std::uint32_t previous_ = none;  // the entry this pass saw last
+  std::size_t live_ = 0;
+  // The packed records, on pages of their own (huge ones where offered:
+  // each fresh 4 KiB page costs ~14 µs on the VM measured). Growing moves
+  // the live records to a region twice as large, leaving out the room of
+  // closed connections.
+  page_region records_;
+  std::size_t records_used_ = 0;
   std::array<char8_t, 2 * packed::max_part_size> scratch_{};  // both parts of one record
   connection_record closed_, last_;  // unpacked records
 
