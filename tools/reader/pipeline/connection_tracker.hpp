@@ -7,7 +7,8 @@
 // records without a socket (FreeBSD syncache entries). The same identity
 // with another 4-tuple is a new connection, the old one closed.
 //
-// Memory: one entry per live connection, released when it closes: its
+// Memory: one entry per live connection (a closed one's entry and record
+// room go to the next new connection; the tables do not shrink): its
 // identity, 4-tuple, first-seen time, the counters deltas need, and its
 // last record, packed (pipeline/packed_record.hpp: what its closed record
 // is rebuilt from, and what --changes-only compares with). bench/README.md
