@@ -86,9 +86,7 @@ connection_tracker::identity connection_tracker::identity_of(const entry& e) {
 std::uint32_t connection_tracker::find(const identity& id) const {
   if (expected_ != none) {
     const entry& e = entries_[expected_];
-    if (e.live && e.socket == id.socket && e.generation == id.generation && (id.socket != 0 || e.tuple == id.tuple)) {
-      return expected_;
-    }
+    if (e.live && identity_of(e) == id) return expected_;
   }
   const auto found = index_.find(id);
   return found == index_.end() ? none : found->second;
@@ -114,7 +112,6 @@ std::uint32_t connection_tracker::add(const identity& id, const flow& tuple) {
   e.tuple = tuple;
   e.live = true;
   index_.emplace(id, position);
-  ++live_;
   return position;
 }
 
@@ -123,7 +120,6 @@ void connection_tracker::remove(std::uint32_t position) {
   index_.erase(identity_of(e));
   e.live = false;
   free_.push_back(position);
-  --live_;
 }
 
 void connection_tracker::follows(std::uint32_t position) {

@@ -88,7 +88,7 @@ class connection_tracker {
   // The time between this pass and the previous one, when both clocks are known.
   [[nodiscard]] std::optional<std::uint64_t> elapsed_ns() const { return elapsed_ns_; }
 
-  [[nodiscard]] std::size_t live_connections() const { return live_; }
+  [[nodiscard]] std::size_t live_connections() const { return index_.size(); }
 
   // The record counters deltas are taken of: those delta_fields names
   // (codec/record_fields.hpp), in its order.
@@ -183,7 +183,6 @@ class connection_tracker {
   std::uint32_t head_ = none;      // the first entry the last pass saw
   std::uint32_t expected_ = none;  // where the next record is looked for first
   std::uint32_t previous_ = none;  // the entry this pass saw last
-  std::size_t live_ = 0;
   // The packed records, on pages of their own (huge ones where offered:
   // each fresh 4 KiB page costs ~14 µs on the VM measured). Growing moves
   // the live records to a region twice as large, leaving out the room of
