@@ -237,6 +237,7 @@ class tracking_sink final : public reader::record_sink {
   void set_untracked_filter(reader::connection_tracker::record_predicate keep) { keep_untracked_ = std::move(keep); }
   void start(const reader::pass_info& info) override {
     tracker_.start_pass(sequence_, live_clock_ns_ ? live_clock_ns_ : pass_clock(info));
+    if (info.record_count) tracker_.reserve(*info.record_count);
     next_->start(info);
     if (!destroyed_) return;
     tracker_.expect_destroy_events(complete_);

@@ -50,6 +50,11 @@ class page_vector {
   T* begin() noexcept { return data(); }
   T* end() noexcept { return data() + size_; }
 
+  // Room for `count` values without growing.
+  void reserve(std::size_t count) {
+    if (count > region_.capacity() / sizeof(T)) move_to(count * sizeof(T));
+  }
+
   // Appends a value-initialised T; references taken before may not survive.
   T& emplace_back() {
     if (size_ == region_.capacity() / sizeof(T)) grow();
@@ -62,8 +67,9 @@ class page_vector {
   // The region's bytes hold Ts (placed, or copied by memcpy, which makes
   // trivially copyable objects too).
   T* data() const noexcept { return static_cast<T*>(static_cast<void*>(region_.data())); }
-  void grow() {
-    page_region bigger(std::max<std::size_t>(2 * region_.capacity(), 64 * 1024));
+  void grow() { move_to(std::max<std::size_t>(2 * region_.capacity(), 64 * 1024)); }
+  void move_to(std::size_t bytes) {
+    page_region bigger(bytes);
     if (size_ != 0) std::memcpy(bigger.data(), region_.data(), size_ * sizeof(T));
     region_ = std::move(bigger);
   }

@@ -4,6 +4,7 @@
 // (macos_live.cpp, compiled by Zig for macOS in CI) can use it.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -63,6 +64,9 @@ struct pass_info {
   std::uint64_t collection_duration_ns = 0;
   std::optional<std::uint64_t> pcblist_generation;
   std::optional<bool> pcblist_generation_changed;
+  // How many records the dump holds, before any filter, when the decoder
+  // counted them while validating: lets a sink size its tables once.
+  std::optional<std::size_t> record_count;
 
   std::vector<data_source> record_sources;  // the same for every record of a pass
   std::optional<system_counters> counters;  // absent when not readable

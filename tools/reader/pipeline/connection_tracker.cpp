@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <new>
 
 #include "tcpstats/sock_diag/materialize.hpp"
 
@@ -144,6 +145,22 @@ void connection_tracker::store_record(entry& e, std::span<const char8_t> bytes) 
   }
   std::memcpy(records_.data() + e.record_at, bytes.data(), bytes.size());
   e.record_size = static_cast<std::uint32_t>(bytes.size());
+}
+
+void connection_tracker::reserve(std::size_t connections) {
+  // The count is the dump's, before filters: room a filtered pass leaves
+  // unused is address space only (pages are touched as records arrive).
+  // A hint the system cannot map is dropped; each step leaves the tables
+  // as they were when it fails.
+  try {
+    entries_.reserve(connections);
+    index_.reserve(connections);
+    // Room for the records of the connections not tracked yet.
+    const std::size_t untracked = connections > index_.size() ? connections - index_.size() : 0;
+    const std::size_t wanted = untracked * expected_record_room;
+    if (records_.capacity() - records_used_ < wanted) grow_records(wanted);
+  } catch (const std::bad_alloc&) {
+  }
 }
 
 void connection_tracker::grow_records(std::size_t more) {

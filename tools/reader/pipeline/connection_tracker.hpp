@@ -45,6 +45,11 @@ class connection_tracker {
   // clock common to all passes, when known (ages and rates need it).
   void start_pass(std::uint64_t sequence, std::optional<std::uint64_t> clock_ns);
 
+  // Makes room for `connections` records in one step, before a pass that
+  // has about as many: growing table by table costs a copy and fresh small
+  // pages each time (bench/README.md). Only a hint: any value is safe.
+  void reserve(std::size_t connections);
+
   // One record of the pass, in kernel order. Hands `out` the record with
   // its delta (after the closed record of a connection whose identity it
   // reuses).
@@ -160,6 +165,9 @@ class connection_tracker {
   }
   void store_record(entry& e, std::span<const char8_t> bytes);
   void grow_records(std::size_t more);
+  // A Linux record with tcp_info packs to about 485 bytes (18,000 loopback
+  // sockets, bench/README.md), plus the 64 of room each record gets.
+  static constexpr std::size_t expected_record_room = 560;
   void emit_closed(const entry& e, const record_consumer& out);
   void remember_polled_close(std::uint64_t cookie);
   // How many cookies closed from polling are remembered for a late event.

@@ -132,6 +132,7 @@ bool decode_linux(const raw_pass& raw, pass_info& out, record_sink& sink, std::s
   out.platform = platform::linux_;
   // NLM_F_DUMP_INTR: the socket table changed while it was dumped.
   out.pcblist_generation_changed = summary->interrupted;
+  out.record_count = summary->sockets;
   out.data_sources = {data_source::linux_sock_diag};
   out.record_sources = {data_source::linux_sock_diag};
   out.counters.reset();
@@ -304,6 +305,7 @@ bool decode_raw_pass(const raw_pass& raw, platform source, pass_info& out, recor
   out.source_file = raw.source_file;
   out.pcblist_generation.reset();
   out.pcblist_generation_changed.reset();
+  out.record_count.reset();
   out.kernel_state_counts.reset();
   bool ok = false;
   switch (source) {
