@@ -150,6 +150,23 @@ TEST_CASE("tcp_info fields past the kernel's length are absent", "[linux][sock_d
   }
 }
 
+TEST_CASE("a tcp_info with every known field reads the same through the fixed-size view", "[linux][sock_diag]") {
+  // materialize() reads a tcp_info of known_size bytes or more through a
+  // view of fixed extent (no bounds checks); shorter ones field by field.
+  for (const std::size_t length : {sd::tcp_info_offsets::known_size - 1, sd::tcp_info_offsets::known_size,
+                                   std::size_t{280}}) {
+    INFO(length);
+    const auto info = tcp_info_bytes(length);
+    const auto msg = diag_payload(sd::af_inet, 1).attribute(sd::attr::info, info);
+    const auto out = walk(netlink_builder().message(20, 0, msg.bytes()).done().bytes());
+    REQUIRE(out.records.size() == 1);
+    tcpstats::connection_record field_by_field = out.records[0];
+    sd::detail::fill_tcp_info(sd::tcp_info_view(info), field_by_field);
+    CHECK(out.records[0] == field_by_field);
+    CHECK(out.records[0].total_rto_time_ms.has_value() == (length >= sd::tcp_info_offsets::known_size));
+  }
+}
+
 TEST_CASE("kernel names become valid UTF-8", "[linux][sock_diag]") {
   // Regression (fuzz_replay): a congestion-control name with bytes 0xff
   // made JSON that protobuf's parser rejects.

@@ -2,6 +2,7 @@
 // Builds netlink byte streams as the kernel writes them: nlmsghdr + payload
 // padded to 4 bytes; inet_diag_msg and rtattr lists for sock_diag replies.
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -63,12 +64,12 @@ class diag_payload {
   }
   // An attribute: rta_len = 4 + size, padded to 4.
   diag_payload& attribute(std::uint16_t type, const std::vector<std::byte>& value) {
-    const std::size_t at = bytes_.size();
-    bytes_.resize(at + 4 + value.size());
     const auto len = static_cast<std::uint16_t>(4 + value.size());
-    std::memcpy(bytes_.data() + at, &len, 2);
-    std::memcpy(bytes_.data() + at + 2, &type, 2);
-    if (!value.empty()) std::memcpy(bytes_.data() + at + 4, value.data(), value.size());
+    std::array<std::byte, 4> header;
+    std::memcpy(header.data(), &len, 2);
+    std::memcpy(header.data() + 2, &type, 2);
+    bytes_.insert(bytes_.end(), header.begin(), header.end());
+    bytes_.insert(bytes_.end(), value.begin(), value.end());
     bytes_.resize((bytes_.size() + 3) & ~std::size_t{3});
     return *this;
   }

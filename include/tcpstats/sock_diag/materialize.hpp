@@ -94,7 +94,8 @@ constexpr void set_nonzero(std::optional<T>& out, const std::optional<T>& value)
   if (value && *value != 0) out = value;
 }
 
-inline constexpr void fill_tcp_info(const tcp_info_view& info, connection_record& out) noexcept {
+template <std::size_t Extent>
+inline constexpr void fill_tcp_info(const basic_tcp_info_view<Extent>& info, connection_record& out) noexcept {
   namespace o = tcp_info_offsets;
   out.ca_state = info.u8(o::tcpi_ca_state);
   out.retransmits = info.u8(o::tcpi_retransmits);
@@ -209,7 +210,13 @@ inline std::string_view c_string(std::span<const std::byte> payload) noexcept {
   const auto walked = for_each_attribute(msg.attribute_bytes(), msg.offset() + inet_diag_msg_size,
                                          [&](const attribute& a) {
     switch (a.type) {
-      case attr::info: detail::fill_tcp_info(tcp_info_view(a.payload), out); break;
+      case attr::info:
+        if (a.payload.size() >= tcp_info_offsets::known_size) {  // every field known here: the usual case
+          detail::fill_tcp_info(basic_tcp_info_view(a.payload.first<tcp_info_offsets::known_size>()), out);
+        } else {
+          detail::fill_tcp_info(tcp_info_view(a.payload), out);
+        }
+        break;
       case attr::cong: out.cc_algo = short_name::from_untrusted(detail::c_string(a.payload)); break;
       case attr::skmeminfo: {
         have_skmeminfo = true;

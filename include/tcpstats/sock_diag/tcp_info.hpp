@@ -86,10 +86,13 @@ inline constexpr std::size_t known_size = 248;
 }  // namespace tcp_info_offsets
 
 // A view of a tcp_info of any length. Every accessor is empty when the
-// field lies past the bytes the kernel sent.
-class tcp_info_view {
+// field lies past the bytes the kernel sent. A view of a fixed extent (at
+// least known_size bytes) has every field, which lets the compiler drop
+// each bounds check.
+template <std::size_t Extent = std::dynamic_extent>
+class basic_tcp_info_view {
  public:
-  constexpr explicit tcp_info_view(std::span<const std::byte> bytes) noexcept : bytes_(bytes) {}
+  constexpr explicit basic_tcp_info_view(std::span<const std::byte, Extent> bytes) noexcept : bytes_(bytes) {}
 
   [[nodiscard]] constexpr std::size_t size() const noexcept { return bytes_.size(); }
 
@@ -122,7 +125,9 @@ class tcp_info_view {
   }
 
  private:
-  std::span<const std::byte> bytes_;
+  std::span<const std::byte, Extent> bytes_;
 };
+
+using tcp_info_view = basic_tcp_info_view<>;
 
 }  // namespace tcpstats::sock_diag
