@@ -98,15 +98,17 @@ class sink_target final : public reader::chunk_target {
 // Passes on the records the filters keep (--state, --port, --src, ...).
 class filter_sink final : public reader::record_sink {
  public:
-  filter_sink(reader::record_sink& next, const reader::record_filter& filter) : next_(next), filter_(filter) {}
+  filter_sink(reader::record_sink& next, const reader::record_filter& filter)
+      : next_(next), filter_(filter), keeps_all_(filter.keeps_all()) {}
   void start(const reader::pass_info& info) override { next_.start(info); }
   void add(const tcpstats::connection_record& record) override {
-    if (filter_.matches(record)) next_.add(record);
+    if (keeps_all_ || filter_.matches(record)) next_.add(record);
   }
 
  private:
   reader::record_sink& next_;
   const reader::record_filter& filter_;
+  bool keeps_all_;  // no filter given: nothing to look at per record
 };
 
 // --json-names proto: takes the writer's whole binary frame and writes it as
