@@ -4,8 +4,9 @@
 # 9,000 established loopback connections (18,000 TCP sockets), all in the
 # same run: median wall and CPU time of 7 runs each (ROUNDS=N for more), a
 # steady-state pass with and without --deltas (the difference between 11
-# passes and 1, over 10), and the tool's peak RSS. Raises its own fd limit, and closes every connection on
-# exit.
+# passes and 1, over 10; also against a floor that sleeps 10 ms between
+# passes as the tool's -i 10ms does), and the tool's peak RSS. Raises its
+# own fd limit, and closes every connection on exit.
 # BEFORE=PATH also times another build (an earlier commit's), in the same
 # rounds, for before/after figures.
 #   [TOOL=PATH] [BEFORE=PATH] bench/linux_vs_ss.sh [BUILD_DIR] [CONNECTIONS]   (defaults: build-bench 9000)
@@ -55,6 +56,7 @@ tool, floor, before, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.arg
 commands = {
     "floor": [floor],
     "floor 11": [floor, "11"],
+    "floor 11 paced": [floor, "11", "10"],
     "ss": ["ss", "-tin"],
     "binary": [tool, "--once", "--format", "binary", "-o", "/dev/null"],
     "jsonl": [tool, "--once", "--format", "jsonl", "-o", "/dev/null"],
@@ -81,6 +83,7 @@ c = {k: statistics.median(v) for k, v in cpu.items()}
 # A steady-state pass: what 10 more passes add, over 10.
 for d in (w, c):
     d["floor pass"] = (d["floor 11"] - d["floor"]) / 10
+    d["paced floor pass"] = (d["floor 11 paced"] - d["floor"]) / 10
     for prefix in ("", "before ") if before else ("",):
         if prefix + "deltas 1" not in d: continue
         d[prefix + "untracked pass"] = (d[prefix + "untracked 11"] - d[prefix + "binary"]) / 10
@@ -100,6 +103,10 @@ row("a floor pass of 11", "floor pass", "floor pass", None)
 row("a pass of 11 without tracking, binary", "untracked pass", "floor pass", None)
 row("a --deltas pass of 11, binary", "deltas pass", "floor pass", 1.3)
 row("a --deltas pass of 11, jsonl", "deltas pass jsonl", "floor pass", None)
+# The tool's passes are 10 ms apart (-i 10ms): against a floor that sleeps
+# as long between its passes too (for information; the goal is the above).
+row("a floor pass of 11, 10 ms apart", "paced floor pass", "floor pass", None)
+row("a --deltas pass, against that floor", "deltas pass", "paced floor pass", None)
 if before:
     row("before: --once --format binary", "before binary", "floor", 1.3, 0.5)
     row("before: --once --format jsonl", "before jsonl", "floor", 1.6, 0.5)

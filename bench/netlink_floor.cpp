@@ -3,13 +3,17 @@
 // extension bits, the same 4 MiB receive buffer), each datagram received
 // into one reused 256 KiB buffer and discarded. What no reader can beat;
 // bench/linux_vs_ss.sh times it beside the tool and `ss -tin`.
-//   netlink_floor [PASSES]   (default 1)
+// INTERVAL_MS sleeps that long between passes, as a poller run with -i
+// does: caches go cold while it sleeps (bench/README.md, run 6).
+//   netlink_floor [PASSES [INTERVAL_MS]]   (defaults: 1, 0)
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <time.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +23,7 @@
 
 int main(int argc, char** argv) {
   const long passes = argc > 1 ? std::strtol(argv[1], nullptr, 10) : 1;
+  const long interval_ms = argc > 2 ? std::strtol(argv[2], nullptr, 10) : 0;
   const int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) return std::perror("socket"), 1;
   const int buffer_size = 4 << 20;
@@ -29,6 +34,10 @@ int main(int argc, char** argv) {
   unsigned long long bytes = 0, messages = 0;
   std::uint32_t seq = 1;
   for (long pass = 0; pass < passes; ++pass) {
+    if (pass != 0 && interval_ms > 0) {
+      const timespec pause{interval_ms / 1000, (interval_ms % 1000) * 1'000'000};
+      nanosleep(&pause, nullptr);
+    }
     for (const int family : {AF_INET, AF_INET6}) {
       struct {
         nlmsghdr header;
