@@ -45,6 +45,7 @@ class page_vector {
 
  public:
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] std::size_t capacity() const noexcept { return region_.capacity() / sizeof(T); }
   T& operator[](std::size_t i) noexcept { return data()[i]; }
   const T& operator[](std::size_t i) const noexcept { return data()[i]; }
   T* begin() noexcept { return data(); }
@@ -52,12 +53,12 @@ class page_vector {
 
   // Room for `count` values without growing.
   void reserve(std::size_t count) {
-    if (count > region_.capacity() / sizeof(T)) move_to(count * sizeof(T));
+    if (count > capacity()) move_to(count * sizeof(T));
   }
 
   // Appends a value-initialised T; references taken before may not survive.
   T& emplace_back() {
-    if (size_ == region_.capacity() / sizeof(T)) grow();
+    if (size_ == capacity()) grow();
     T* slot = new (region_.data() + size_ * sizeof(T)) T{};
     ++size_;
     return *slot;

@@ -150,11 +150,15 @@ void connection_tracker::store_record(entry& e, std::span<const char8_t> bytes) 
 void connection_tracker::reserve(std::size_t connections) {
   // The count is the dump's, before filters: room a filtered pass leaves
   // unused is address space only (pages are touched as records arrive).
-  // A hint the system cannot map is dropped; each step leaves the tables
-  // as they were when it fails.
+  // Tables that must grow grow at least twice over, as adding one by one
+  // would, so a host that grows a little each pass does not move them each
+  // pass; none shrinks. A hint the system cannot map is dropped; each step
+  // leaves the tables as they were when it fails.
   try {
-    entries_.reserve(connections);
-    index_.reserve(connections);
+    if (connections > entries_.capacity()) entries_.reserve(std::max(connections, 2 * entries_.capacity()));
+    if (static_cast<double>(connections) > static_cast<double>(index_.bucket_count()) * index_.max_load_factor()) {
+      index_.reserve(std::max(connections, 2 * index_.size()));
+    }
     // Room for the records of the connections not tracked yet.
     const std::size_t untracked = connections > index_.size() ? connections - index_.size() : 0;
     const std::size_t wanted = untracked * expected_record_room;
