@@ -135,9 +135,7 @@ void connection_tracker::follows(std::uint32_t position) {
 
 void connection_tracker::store_record(entry& e, std::span<const char8_t> bytes) {
   if (bytes.size() > e.record_room) {
-    // Room for a record that grows a little (a congestion algorithm's
-    // name, a timer) without moving again.
-    const std::size_t room = bytes.size() + 64;
+    const std::size_t room = bytes.size() + record_slack;
     if (records_.capacity() - records_used_ < room) grow_records(room);
     e.record_at = records_used_;
     e.record_room = static_cast<std::uint32_t>(room);
