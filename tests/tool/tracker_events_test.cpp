@@ -9,6 +9,7 @@
 
 #include "codec/wire_encoder.hpp"
 #include "pipeline/connection_tracker.hpp"
+#include "packed_origin.hpp"
 
 namespace reader = tcpstats::reader;
 using tcpstats::connection_record;
@@ -84,7 +85,9 @@ struct events {
 
 class pass_runner {
  public:
-  explicit pass_runner(bool changes_only) : tracker(changes_only) {}
+  // `origins`: the table's records come with the bytes they were decoded
+  // from (as Linux records do), which the tracker keeps without --changes-only.
+  explicit pass_runner(bool changes_only, bool origins = false) : tracker(changes_only), origins_(origins) {}
 
   // One pass: its destroy events (none: events off), then the table.
   std::vector<seen> run(const std::optional<events>& destroyed, const std::vector<connection_record>& table,
@@ -99,7 +102,15 @@ class pass_runner {
       tracker.expect_destroy_events(destroyed->complete);
       for (const auto& r : destroyed->records) tracker.observe_destroyed(r, keep, consume);
     }
-    for (const auto& r : table) tracker.observe(r, consume);
+    for (const auto& r : table) {
+      if (!origins_) {
+        tracker.observe(r, consume);
+        continue;
+      }
+      const packed_origin from(r);
+      const auto origin = from.origin();
+      tracker.observe(r, consume, &origin);
+    }
     tracker.finish_pass(consume);
     return out;
   }
@@ -107,6 +118,9 @@ class pass_runner {
   reader::connection_tracker tracker;
   reader::connection_tracker::record_predicate keep = [](const connection_record&) { return true; };
   std::uint64_t sequence = 0;
+
+ private:
+  bool origins_;
 };
 
 const seen* find(const std::vector<seen>& out, std::uint64_t cookie, bool closed) {
@@ -121,7 +135,8 @@ constexpr std::uint64_t second = 1'000'000'000;
 }  // namespace
 
 TEST_CASE("a tracked connection's destroy event gives its closed record with final values", "[reader][tracker][events]") {
-  pass_runner passes(true);
+  const bool origins = GENERATE(false, true);  // the last record packed, or kept as its origin's bytes
+  pass_runner passes(!origins, origins);
   (void)passes.run(events{}, {dumped(5, 40000)}, 1 * second);
   const auto out = passes.run(events{{destroyed(5, 40000, 9000, 700)}, true}, {}, 3 * second);
   REQUIRE(out.size() == 1);
@@ -279,8 +294,9 @@ TEST_CASE("a socket dumped just before it was freed: its closed record stands fo
 }
 
 TEST_CASE("gone from the table without its event: one pass to wait, then polling", "[reader][tracker][events]") {
+  const bool origins = GENERATE(false, true);  // the last record packed, or kept as its origin's bytes
   SECTION("the event comes in the next pass: final values") {
-    pass_runner passes(true);
+    pass_runner passes(!origins, origins);
     (void)passes.run(events{}, {dumped(5, 40000)}, 1 * second);
     CHECK(passes.run(events{}, {}, 2 * second).empty());  // waiting
     CHECK(passes.tracker.counts()->closed == 0u);
@@ -291,7 +307,7 @@ TEST_CASE("gone from the table without its event: one pass to wait, then polling
     CHECK(passes.tracker.closed_by_events() == 1u);
   }
   SECTION("no event by then: closed from polling, a later event ignored") {
-    pass_runner passes(true);
+    pass_runner passes(!origins, origins);
     (void)passes.run(events{}, {dumped(5, 40000)}, 1 * second);
     CHECK(passes.run(events{}, {}, 2 * second).empty());
     auto out = passes.run(events{}, {}, 3 * second);
@@ -304,7 +320,7 @@ TEST_CASE("gone from the table without its event: one pass to wait, then polling
     CHECK(passes.tracker.counts()->closed == 0u);
   }
   SECTION("events lost since the previous pass: closed from polling at once") {
-    pass_runner passes(true);
+    pass_runner passes(!origins, origins);
     (void)passes.run(events{}, {dumped(5, 40000)}, 1 * second);
     const auto out = passes.run(events{{}, false}, {}, 2 * second);
     REQUIRE(out.size() == 1);
@@ -312,12 +328,12 @@ TEST_CASE("gone from the table without its event: one pass to wait, then polling
     CHECK(passes.tracker.closed_by_polling() == 1u);
   }
   SECTION("without events: closed from polling at once, as before") {
-    pass_runner passes(true);
+    pass_runner passes(!origins, origins);
     (void)passes.run(std::nullopt, {dumped(5, 40000)}, 1 * second);
     CHECK(passes.run(std::nullopt, {}, 2 * second).size() == 1);
   }
   SECTION("TIME_WAIT and request entries get no event: closed from polling at once") {
-    pass_runner passes(true);
+    pass_runner passes(!origins, origins);
     auto request = dumped(7, 40003);
     request.state = tcpstats::tcp_state::syn_received;
     request.kernel_state = 12;  // TCP_NEW_SYN_RECV
@@ -330,7 +346,8 @@ TEST_CASE("gone from the table without its event: one pass to wait, then polling
 
 TEST_CASE("a socket the kernel disconnected keeps the last values seen", "[reader][tracker][events]") {
   // SO_LINGER 0: tcp_disconnect() zeroes the peer and the counters before the socket is freed.
-  pass_runner passes(true);
+  const bool origins = GENERATE(false, true);
+  pass_runner passes(!origins, origins);
   (void)passes.run(events{}, {dumped(5, 40000)}, 1 * second);
   auto zeroed = destroyed(5, 40000, 0, 0);
   zeroed.remote_port = 0;
@@ -355,8 +372,9 @@ TEST_CASE("the same cookie twice in one pass's events is one close", "[reader][t
 }
 
 TEST_CASE("a pass with every kind of event and entry at once", "[reader][tracker][events]") {
-  for (const bool changes_only : {false, true}) {
-    pass_runner passes(changes_only);
+  for (const auto& [changes_only, origins] : {std::pair{false, false}, std::pair{false, true}, std::pair{true, false}}) {
+    CAPTURE(changes_only, origins);
+    pass_runner passes(changes_only, origins);
     std::vector<connection_record> pass1, pass2;
     for (std::uint16_t i = 0; i < 12; ++i) pass1.push_back(dumped(100 + i, 41000 + i));
     (void)passes.run(events{}, pass1, 1 * second);

@@ -244,6 +244,10 @@ TEST_CASE("Linux sequence: sock_diag deltas and rates, closes and wraps", "[read
   CHECK_FALSE(s.has_delta_tx_bytes());
   REQUIRE(second.closed.size() == 1);
   CHECK(second.closed.at(2002).socket_id() == 0x100000002u);
+  // Every last value, as the pass that saw it last wrote them.
+  auto last = by_port(batches[0]).open.at(2002);
+  last.set_closed(true);
+  CHECK(second.closed.at(2002).DebugString() == last.DebugString());
   CHECK(batches[1].summary().elapsed_ns() == 2'000'000'000u);
 
   const by_port third(batches[2]);

@@ -104,6 +104,9 @@ class filter_sink final : public reader::record_sink {
   void add(const tcpstats::connection_record& record) override {
     if (keeps_all_ || filter_.matches(record)) next_.add(record);
   }
+  void add_from(const tcpstats::connection_record& record, const reader::record_origin& origin) override {
+    if (keeps_all_ || filter_.matches(record)) next_.add_from(record, origin);
+  }
 
  private:
   reader::record_sink& next_;
@@ -246,6 +249,9 @@ class tracking_sink final : public reader::record_sink {
     for (const auto& record : *destroyed_) tracker_.observe_destroyed(record, keep_untracked_, forward_);
   }
   void add(const tcpstats::connection_record& record) override { tracker_.observe(record, forward_); }
+  void add_from(const tcpstats::connection_record& record, const reader::record_origin& origin) override {
+    tracker_.observe(record, forward_, &origin);
+  }
   // After the last record: the closed ones.
   void finish() { tracker_.finish_pass(forward_); }
 

@@ -88,6 +88,8 @@ class inet_diag_msg_view {
   [[nodiscard]] constexpr std::uint32_t idiag_inode() const noexcept { return u32(68); }
 
   [[nodiscard]] constexpr std::size_t offset() const noexcept { return offset_; }
+  // The whole payload: the struct and its attributes.
+  [[nodiscard]] constexpr std::span<const std::byte> payload() const noexcept { return payload_; }
   // The attribute bytes after the struct.
   [[nodiscard]] constexpr std::span<const std::byte> attribute_bytes() const noexcept {
     return payload_.subspan(inet_diag_msg_size);

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,15 @@ struct pass : pass_info {
   std::vector<connection_record> records;
 };
 
+// The bytes a record was decoded from, when they alone give it back: the
+// connection tracker keeps a copy of them instead of packing the record
+// (a copy costs a few instructions; packing ~8 per field). `rebuild` is
+// the decoder's own: it gives the record again from (a copy of) `bytes`.
+struct record_origin {
+  std::span<const std::byte> bytes;
+  void (*rebuild)(std::span<const std::byte> bytes, connection_record& out) = nullptr;
+};
+
 // Receives a decoded pass: start() with its info once the whole dump is
 // known to be valid, then every record, in kernel order.
 class record_sink {
@@ -87,6 +97,12 @@ class record_sink {
   virtual ~record_sink() = default;
   virtual void start(const pass_info&) {}
   virtual void add(const connection_record& record) = 0;
+  // A record with the bytes it came from. A sink that changes the record
+  // (or does not keep records) passes it on with add(), without them.
+  virtual void add_from(const connection_record& record, const record_origin& origin) {
+    (void)origin;
+    add(record);
+  }
   // A record with what connection_tracker measured. `emit` false: left out
   // by --changes-only but still counted in the summary; `delta.closed`:
   // the last values of a connection that is gone, not counted.

@@ -145,6 +145,15 @@ void connection_tracker::store_record(entry& e, std::span<const char8_t> bytes) 
   e.record_size = static_cast<std::uint32_t>(bytes.size());
 }
 
+void connection_tracker::last_record(const entry& e, connection_record& out) const {
+  const auto bytes = record_of(e);
+  if (e.rebuild == nullptr) {
+    packed::unpack(bytes, out);
+  } else {
+    e.rebuild(std::as_bytes(bytes), out);
+  }
+}
+
 void connection_tracker::reserve(std::size_t connections) {
   // The count is the dump's, before filters: room a filtered pass leaves
   // unused is address space only (pages are touched as records arrive).
@@ -324,9 +333,9 @@ void connection_tracker::observe_destroyed(const connection_record& final_values
   if (tuple.remote_port == 0 && e.tuple.remote_port != 0) {
     // Disconnected before it was freed (SO_LINGER 0): the kernel zeroed its
     // peer and counters, so the last values seen are the ones to keep.
-    packed::unpack(record_of(e), closed_);
+    last_record(e, closed_);
   } else {
-    packed::unpack(record_of(e), last_);
+    last_record(e, last_);
     const connection_record& last = last_;
     const auto keep_last = [](auto& now, const auto& before) {
       if (!now) now = before;
@@ -359,11 +368,12 @@ void connection_tracker::emit_closed(const entry& e, const record_consumer& out)
   record_delta delta;
   delta.closed = true;
   ++counts_.closed;
-  packed::unpack(record_of(e), closed_);
+  last_record(e, closed_);
   out(closed_, delta, true);
 }
 
-void connection_tracker::observe(const connection_record& record, const record_consumer& out) {
+void connection_tracker::observe(const connection_record& record, const record_consumer& out,
+                                 const record_origin* origin) {
   const flow tuple = flow_of(record);
   const identity id = identity_of(record, tuple);
   if (!destroyed_flows_.empty() || !destroyed_now_.empty()) {
@@ -394,12 +404,21 @@ void connection_tracker::observe(const connection_record& record, const record_c
     }
     held_time_waits_.erase(held);
   }
-  // What counts as a change first, then the timers and ages.
-  char8_t* const changes_end = packed::pack_part<false>(record, scratch_.data());
+  // Kept as the bytes it came from, when it has them and no comparison
+  // needs its fields; else packed: what counts as a change first, then the
+  // timers and ages.
+  const bool keep_origin = !changes_only_ && origin != nullptr && origin->rebuild != nullptr;
+  char8_t* const changes_end = keep_origin ? scratch_.data() : packed::pack_part<false>(record, scratch_.data());
   const std::span<const char8_t> changes(scratch_.data(), static_cast<std::size_t>(changes_end - scratch_.data()));
   const auto keep = [&](entry& e) {
-    const char8_t* end = packed::pack_part<true>(record, changes_end);
-    store_record(e, {scratch_.data(), static_cast<std::size_t>(end - scratch_.data())});
+    if (keep_origin) {
+      store_record(e, {reinterpret_cast<const char8_t*>(origin->bytes.data()), origin->bytes.size()});
+      e.rebuild = origin->rebuild;
+    } else {
+      const char8_t* end = packed::pack_part<true>(record, changes_end);
+      store_record(e, {scratch_.data(), static_cast<std::size_t>(end - scratch_.data())});
+      e.rebuild = nullptr;
+    }
     e.changes_size = static_cast<std::uint32_t>(changes.size());
     // TIME_WAIT and request entries are not sockets: the kernel sends no
     // destroy event for them.

@@ -10,9 +10,11 @@
 // Memory: one entry per live connection (a closed one's entry and record
 // room go to the next new connection; the tables do not shrink): its
 // identity, 4-tuple, first-seen time, the counters deltas need, and its
-// last record, packed (pipeline/packed_record.hpp: what its closed record
-// is rebuilt from, and what --changes-only compares with). bench/README.md
-// has the measured cost per connection.
+// last record (what its closed record is rebuilt from): a copy of the bytes
+// it was decoded from when the decoder offers them (record_origin, Linux),
+// else packed (pipeline/packed_record.hpp; --changes-only always packs,
+// and compares the packed fields). bench/README.md has the measured cost
+// per connection.
 
 #include <array>
 #include <deque>
@@ -50,10 +52,10 @@ class connection_tracker {
   // pages each time (bench/README.md). Only a hint: any value is safe.
   void reserve(std::size_t connections);
 
-  // One record of the pass, in kernel order. Hands `out` the record with
-  // its delta (after the closed record of a connection whose identity it
-  // reuses).
-  void observe(const connection_record& record, const record_consumer& out);
+  // One record of the pass, in kernel order, with the bytes it came from
+  // when the decoder offers them. Hands `out` the record with its delta
+  // (after the closed record of a connection whose identity it reuses).
+  void observe(const connection_record& record, const record_consumer& out, const record_origin* origin = nullptr);
 
   // Hands `out` a closed record for every connection not seen in this pass
   // and, in commit mode, forgets them.
@@ -136,9 +138,11 @@ class connection_tracker {
     std::optional<std::uint64_t> first_seen_ns;
     std::uint64_t seen_in = 0;  // the last pass that saw it
     counters last;
-    // The last record, packed, at records_ + record_at: the fields that
-    // count as a change, then (from changes_size on) the timers and ages.
+    // The last record, at records_ + record_at: the bytes `rebuild` gives
+    // it back from, or (rebuild null) packed: the fields that count as a
+    // change, then (from changes_size on) the timers and ages.
     std::size_t record_at = 0;
+    decltype(record_origin::rebuild) rebuild = nullptr;
     std::uint32_t record_size = 0, record_room = 0, changes_size = 0;
     // The position of the entry seen after it in the last pass that saw it:
     // where the next record of a pass is looked for first.
@@ -164,12 +168,14 @@ class connection_tracker {
     return {reinterpret_cast<const char8_t*>(records_.data()) + e.record_at, e.record_size};
   }
   void store_record(entry& e, std::span<const char8_t> bytes);
+  // The connection's last record, into `out`.
+  void last_record(const entry& e, connection_record& out) const;
   void grow_records(std::size_t more);
   // Room a record gets beyond its size when it moves, to grow a little (a
   // congestion algorithm's name, a timer) without moving again.
   static constexpr std::size_t record_slack = 64;
-  // A Linux record with tcp_info packs to about 485 bytes (18,000 loopback
-  // sockets, bench/README.md).
+  // A Linux socket's message is about 480 bytes (18,000 loopback sockets,
+  // bench/README.md); packed, its record takes about as many.
   static constexpr std::size_t expected_record_room = 496 + record_slack;
   void emit_closed(const entry& e, const record_consumer& out);
   void remember_polled_close(std::uint64_t cookie);

@@ -112,6 +112,13 @@ bool decode_macos(const raw_pass& raw, pass_info& out, record_sink& sink, std::s
   return true;
 }
 
+// A Linux record is its message's and nothing else's: what the tracker
+// keeps of it is a copy of the message (validated when it was dumped).
+void rebuild_linux(std::span<const std::byte> payload, connection_record& out) {
+  const auto msg = sock_diag::inet_diag_msg_view::parse(payload, 0);
+  if (!msg || !sock_diag::materialize(*msg, out)) out = connection_record{};
+}
+
 bool decode_linux(const raw_pass& raw, pass_info& out, record_sink& sink, std::string& error) {
   // Validate the framing and every attribute list before emitting anything.
   std::optional<parse_error> bad_attributes;
@@ -145,7 +152,7 @@ bool decode_linux(const raw_pass& raw, pass_info& out, record_sink& sink, std::s
   connection_record record;
   const auto walked = sock_diag::walk_dump(raw.table.bytes(), [&](const sock_diag::inet_diag_msg_view& msg) {
     (void)sock_diag::materialize(msg, record);  // validated above
-    sink.add(record);
+    sink.add_from(record, {msg.payload(), &rebuild_linux});
   });
   return static_cast<bool>(walked);
 }
