@@ -45,6 +45,11 @@ class short_name {
   // UTF-8 sequence becomes '?', so the name is always valid UTF-8 (protobuf
   // strings must be) however the kernel's buffer was cut or filled.
   [[nodiscard]] static constexpr short_name from_untrusted(std::string_view bytes) noexcept {
+    // ASCII that fits, the usual case ("cubic"): valid as it is.
+    if (bytes.size() <= capacity &&
+        std::all_of(bytes.begin(), bytes.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+      return short_name(bytes);
+    }
     std::array<char, capacity> clean{};
     std::size_t out = 0;
     std::size_t i = 0;
@@ -270,6 +275,11 @@ struct connection_record {
 
   friend bool operator==(const connection_record&, const connection_record&) = default;
 };
+
+// A record with nothing set. Copying it over a record is cheaper than
+// assigning connection_record{}, which sets each member's default one by
+// one before it copies.
+inline constexpr connection_record empty_record{};
 
 // What a field's value is, for consumers that treat kinds differently (a
 // tracker takes deltas of counters and does not count a field that moves

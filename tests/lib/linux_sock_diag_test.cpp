@@ -178,6 +178,9 @@ TEST_CASE("kernel names become valid UTF-8", "[linux][sock_diag]") {
   CHECK(out.records[0].cc_algo->view() == "bb??");
   using tcpstats::short_name;
   CHECK(short_name::from_untrusted("cubic").view() == "cubic");
+  CHECK(short_name::from_untrusted(std::string(32, 'a')).view() == std::string(32, 'a'));  // ASCII that fits
+  CHECK(short_name::from_untrusted(std::string(40, 'a')).view() == std::string(32, 'a'));  // cut at capacity
+  CHECK(short_name::from_untrusted(std::string(31, 'a') + "\xc3\xa9").view() == std::string(31, 'a') + "?");  // é does not fit
   CHECK(short_name::from_untrusted("caf\xc3\xa9").view() == "caf\xc3\xa9");        // é stays
   CHECK(short_name::from_untrusted("x\xc3").view() == "x?");                          // cut sequence
   CHECK(short_name::from_untrusted("\xc0\xaf").view() == "??");                      // overlong

@@ -131,7 +131,7 @@ class tcpstats_records {
 // other fields are left empty. tsr_rttmin is not used: its unit is not
 // documented and FreeBSD's t_rttmin is an RTO floor, not an observed RTT.
 inline void materialize(const tcpstats_record_view& r, connection_record& out) noexcept {
-  out = connection_record{};
+  out = empty_record;
   using namespace tsr;
   const std::uint32_t flags = r.tsr_flags();
   const auto local = r.address(tsr_local_addr);

@@ -175,7 +175,7 @@ inline std::string_view c_string(std::span<const std::byte> payload) noexcept {
 // offset) only on a malformed attribute list; a state number outside the
 // table leaves `state` empty with `kernel_state` set.
 [[nodiscard]] inline result<std::size_t> materialize(const inet_diag_msg_view& msg, connection_record& out) noexcept {
-  out = connection_record{};
+  out = empty_record;
   const std::uint8_t family = msg.idiag_family();
   if (family == af_inet || family == af_inet6) {
     out.local_address = detail::address_of(family, msg.idiag_src(), msg.idiag_if());

@@ -19,6 +19,7 @@
 #include <array>
 #include <deque>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <span>
@@ -111,7 +112,19 @@ class connection_tracker {
     std::uint32_t local_scope = 0, remote_scope = 0;
     std::uint16_t local_port = 0, remote_port = 0;
     std::uint8_t family = 0;
-    friend bool operator==(const flow&, const flow&) = default;
+    // Addresses word by word: std::array's == is a call to memcmp here, up
+    // to three a record.
+    friend bool operator==(const flow& a, const flow& b) noexcept {
+      return same_address(a.local, b.local) && same_address(a.remote, b.remote) && a.local_scope == b.local_scope &&
+             a.remote_scope == b.remote_scope && a.local_port == b.local_port && a.remote_port == b.remote_port &&
+             a.family == b.family;
+    }
+    static bool same_address(const std::array<std::uint8_t, 16>& a, const std::array<std::uint8_t, 16>& b) noexcept {
+      std::uint64_t x[2], y[2];
+      std::memcpy(x, a.data(), sizeof x);
+      std::memcpy(y, b.data(), sizeof y);
+      return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+    }
   };
   struct identity {
     std::uint64_t socket = 0, generation = 0;

@@ -116,7 +116,7 @@ bool decode_macos(const raw_pass& raw, pass_info& out, record_sink& sink, std::s
 // keeps of it is a copy of the message (validated when it was dumped).
 void rebuild_linux(std::span<const std::byte> payload, connection_record& out) {
   const auto msg = sock_diag::inet_diag_msg_view::parse(payload, 0);
-  if (!msg || !sock_diag::materialize(*msg, out)) out = connection_record{};
+  if (!msg || !sock_diag::materialize(*msg, out)) out = empty_record;
 }
 
 bool decode_linux(const raw_pass& raw, pass_info& out, record_sink& sink, std::string& error) {

@@ -117,7 +117,7 @@ const char8_t* unpack_part(const char8_t* in, connection_record& r) noexcept {
 
 // The record both parts, one after the other, hold.
 inline void unpack(std::span<const char8_t> bytes, connection_record& r) noexcept {
-  r = connection_record{};
+  r = empty_record;
   unpack_part<true>(unpack_part<false>(bytes.data(), r), r);
 }
 
