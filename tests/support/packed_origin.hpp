@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/pass.hpp"
+#include "pipeline/connection_tracker.hpp"
 #include "pipeline/packed_record.hpp"
 
 struct packed_origin {
@@ -25,3 +26,16 @@ struct packed_origin {
 
   std::vector<std::byte> bytes;
 };
+
+// Hands `r` to `tracker`, with a packed_origin when `with_origin` (as a
+// Linux decoder does), else alone (as the other decoders do).
+inline void observe(tcpstats::reader::connection_tracker& tracker, const tcpstats::connection_record& r,
+                    const tcpstats::reader::connection_tracker::record_consumer& out, bool with_origin) {
+  if (!with_origin) {
+    tracker.observe(r, out);
+    return;
+  }
+  const packed_origin from(r);
+  const auto origin = from.origin();
+  tracker.observe(r, out, &origin);
+}

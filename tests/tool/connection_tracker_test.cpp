@@ -64,15 +64,7 @@ class pass_runner {
         };
     tracker.start_pass(++sequence, clock_ns);
     if (expected) tracker.reserve(*expected);
-    for (const auto& r : records) {
-      if (!origins_) {
-        tracker.observe(r, consume);
-        continue;
-      }
-      const packed_origin from(r);
-      const auto origin = from.origin();
-      tracker.observe(r, consume, &origin);
-    }
+    for (const auto& r : records) observe(tracker, r, consume, origins_);
     tracker.finish_pass(consume);
     return out;
   }

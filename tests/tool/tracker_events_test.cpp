@@ -102,15 +102,7 @@ class pass_runner {
       tracker.expect_destroy_events(destroyed->complete);
       for (const auto& r : destroyed->records) tracker.observe_destroyed(r, keep, consume);
     }
-    for (const auto& r : table) {
-      if (!origins_) {
-        tracker.observe(r, consume);
-        continue;
-      }
-      const packed_origin from(r);
-      const auto origin = from.origin();
-      tracker.observe(r, consume, &origin);
-    }
+    for (const auto& r : table) observe(tracker, r, consume, origins_);
     tracker.finish_pass(consume);
     return out;
   }
