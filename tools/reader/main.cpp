@@ -102,13 +102,17 @@ class filter_sink final : public reader::record_sink {
       : next_(next), filter_(filter), keeps_all_(filter.keeps_all()) {}
   void start(const reader::pass_info& info) override { next_.start(info); }
   void add(const tcpstats::connection_record& record) override {
-    if (keeps_all_ || filter_.matches(record)) next_.add(record);
+    if (keeps(record)) next_.add(record);
   }
   void add_from(const tcpstats::connection_record& record, const reader::record_origin& origin) override {
-    if (keeps_all_ || filter_.matches(record)) next_.add_from(record, origin);
+    if (keeps(record)) next_.add_from(record, origin);
   }
 
  private:
+  [[nodiscard]] bool keeps(const tcpstats::connection_record& record) const {
+    return keeps_all_ || filter_.matches(record);
+  }
+
   reader::record_sink& next_;
   const reader::record_filter& filter_;
   bool keeps_all_;  // no filter given: nothing to look at per record

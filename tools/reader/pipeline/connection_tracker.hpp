@@ -213,9 +213,9 @@ class connection_tracker {
   std::uint32_t head_ = none;      // the first entry the last pass saw
   std::uint32_t expected_ = none;  // where the next record is looked for first
   std::uint32_t previous_ = none;  // the entry this pass saw last
-  // The packed records, on pages of their own (page_region). Growing moves
-  // the live records to a region twice as large, leaving out the room of
-  // closed connections.
+  // The last records (copies or packed), on pages of their own
+  // (page_region). Growing moves the live records to a region twice as
+  // large, leaving out the room of closed connections.
   page_region records_;
   std::size_t records_used_ = 0;
   std::array<char8_t, 2 * packed::max_part_size> scratch_{};  // both parts of one record
