@@ -4,7 +4,9 @@
 // into one reused 256 KiB buffer and discarded. What no reader can beat;
 // bench/linux_vs_ss.sh times it beside the tool and `ss -tin`.
 // INTERVAL_MS sleeps that long between passes, as a poller run with -i
-// does: caches go cold while it sleeps (bench/README.md, run 6).
+// does: caches go cold while it sleeps (bench/README.md, run 6). With more
+// than one pass it also prints the mean CPU time of the passes after the
+// first, as bench/steady_pass_cpu.cpp measures the tool's.
 //   netlink_floor [PASSES [INTERVAL_MS]]   (defaults: 1, 0)
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -19,6 +21,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "process_cpu.hpp"
 #include "sources/linux/live.hpp"
 
 int main(int argc, char** argv) {
@@ -33,7 +36,9 @@ int main(int argc, char** argv) {
   std::vector<char> scratch(256 * 1024);
   unsigned long long bytes = 0, messages = 0;
   std::uint32_t seq = 1;
+  double first_pass_end_ms = 0;
   for (long pass = 0; pass < passes; ++pass) {
+    if (pass == 1) first_pass_end_ms = process_cpu_ms();
     if (pass != 0 && interval_ms > 0) {
       const timespec pause{interval_ms / 1000, (interval_ms % 1000) * 1'000'000};
       nanosleep(&pause, nullptr);
@@ -72,6 +77,10 @@ int main(int argc, char** argv) {
     }
   }
   std::fprintf(stderr, "%ld passes, %llu messages, %llu bytes\n", passes, messages, bytes);
+  if (passes > 1) {
+    const double steady_ms = (process_cpu_ms() - first_pass_end_ms) / static_cast<double>(passes - 1);
+    std::fprintf(stderr, "steady pass: %.3f ms CPU\n", steady_ms);
+  }
   close(fd);
   return 0;
 }
