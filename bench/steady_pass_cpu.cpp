@@ -4,10 +4,10 @@
 // The tool sleeps (clock_nanosleep) after every pass but the last. The
 // process's CPU time (all its threads) from its first sleep to its last,
 // over the passes in between, is therefore the mean of the steady passes
-// alone: no start-up, no exit, and no first pass, whose fresh pages cost
-// from 10 to 50 ms on this VM depending on the run (bench/README.md, run 8).
-// Subtracting a one-pass run from an eleven-pass run carried that noise
-// into every steady-pass figure.
+// alone: no start-up, no exit, and no first pass, whose fresh pages make
+// its cost vary by up to 50 ms from run to run on this VM (bench/README.md,
+// run 8). Subtracting a one-pass run from an eleven-pass run carried that
+// noise into every steady-pass figure.
 //
 //   STEADY_PASS_CPU_OUT=FILE LD_PRELOAD=.../libsteady_pass_cpu.so tcpstats-reader -c 11 -i 10ms ...
 // writes the mean CPU time of passes 2 to 10, in ms, to FILE at exit
